@@ -1,0 +1,568 @@
+//! The device half of the sync engine, sans IO.
+//!
+//! A sync is a conversation: [`ClientSync::next_request`] says what to send,
+//! [`ClientSync::handle_response`] takes the answer and commits its effects to the
+//! [`ClientStore`] in one step. The transport in between can be HTTP, or an in-memory
+//! hostile network in the simulation; the engine cannot tell.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use automerge::{Change, sync::SyncDoc};
+use onsite_domain::JobDoc;
+use serde_bytes::ByteBuf;
+
+use crate::wire::{
+    Cursor, DocChanges, Page, PullReply, PullRequest, RepairDoc, RepairReply, Request, Response,
+    ScopeReply, SyncRequest, SyncResponse,
+};
+
+/// A local change the server has not acknowledged yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub doc_id: String,
+    pub hash: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A refused local change, kept for people to see.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConflictRecord {
+    pub doc_id: String,
+    pub code: String,
+    pub message: String,
+    pub changes: Vec<Pending>,
+}
+
+/// Everything one response changes on the device, committed atomically by the store.
+#[derive(Debug, Default)]
+pub struct ClientCommit {
+    /// Documents to store (insert or replace), with their query-table rows.
+    pub docs: Vec<(String, JobDoc)>,
+    /// Documents to remove from the device.
+    pub drop_docs: Vec<String>,
+    /// Outbox entries to delete, by change hash: acknowledged or moved to the conflict log.
+    pub acked: Vec<String>,
+    pub conflicts: Vec<ConflictRecord>,
+    pub cursor: Option<Cursor>,
+}
+
+impl ClientCommit {
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+            && self.drop_docs.is_empty()
+            && self.acked.is_empty()
+            && self.conflicts.is_empty()
+            && self.cursor.is_none()
+    }
+}
+
+/// Durable storage of the device, as the sync engine needs it.
+pub trait ClientStore {
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    fn cursor(&mut self) -> Result<Option<Cursor>, Self::Error>;
+    /// The oldest outbox entries, up to about `max_bytes` (at least one entry if any),
+    /// leaving out the documents in `skip`.
+    fn pending(
+        &mut self,
+        max_bytes: usize,
+        skip: &BTreeSet<String>,
+    ) -> Result<Vec<Pending>, Self::Error>;
+    fn pending_for(&mut self, doc_id: &str) -> Result<Vec<Pending>, Self::Error>;
+    fn load_doc(&mut self, doc_id: &str) -> Result<Option<JobDoc>, Self::Error>;
+    fn doc_ids(&mut self) -> Result<Vec<String>, Self::Error>;
+    fn commit(&mut self, commit: ClientCommit) -> Result<(), Self::Error>;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError<E: std::error::Error> {
+    #[error("local store failed: {0}")]
+    Store(E),
+    #[error("the server refused the request: {code}: {message}")]
+    Server { code: String, message: String },
+    #[error("the server answered something unexpected: {0}")]
+    Protocol(String),
+    #[error("document {doc} did not converge after {rounds} repair rounds")]
+    RepairStuck { doc: String, rounds: u32 },
+}
+
+/// Tuning of one sync run.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    pub push_bytes: usize,
+    pub page_items: u32,
+    pub max_repair_rounds: u32,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            push_bytes: 2 * 1024 * 1024,
+            page_items: 1_000,
+            max_repair_rounds: 32,
+        }
+    }
+}
+
+/// What a finished sync did, for listeners and progress.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub uploaded: usize,
+    pub refused: usize,
+    pub docs_received: usize,
+    pub changes_received: usize,
+    pub docs_left: usize,
+    pub repaired: usize,
+    /// Ids of the documents this sync changed on the device.
+    pub changed_docs: BTreeSet<String>,
+}
+
+enum Phase {
+    Normal,
+    /// Waiting for the scope to start a full repair.
+    Scope,
+    Repair {
+        doc: String,
+        state: automerge::sync::State,
+        rounds: u32,
+    },
+    Done,
+}
+
+enum Sent {
+    Nothing,
+    Sync { pushed: Vec<Pending>, pulled: bool },
+    Scope,
+    Repair,
+}
+
+/// One sync run: upload the outbox, read the feed to its end, repair where needed.
+pub struct ClientSync {
+    options: SyncOptions,
+    phase: Phase,
+    sent: Sent,
+    repair_queue: VecDeque<String>,
+    /// Documents queued for repair, whose changes travel by the repair path instead.
+    repairing: BTreeSet<String>,
+    /// Cursor to adopt once the repair queue is done (full repair after a reset).
+    cursor_after_repair: Option<Cursor>,
+    pull_done: bool,
+    report: SyncReport,
+}
+
+impl std::fmt::Debug for ClientSync {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientSync")
+            .field("report", &self.report)
+            .field("repair_queue", &self.repair_queue.len())
+            .finish_non_exhaustive()
+    }
+}
+
+type EngineResult<T, S> = std::result::Result<T, SyncError<<S as ClientStore>::Error>>;
+
+impl ClientSync {
+    pub fn new(options: SyncOptions) -> ClientSync {
+        ClientSync {
+            options,
+            phase: Phase::Normal,
+            sent: Sent::Nothing,
+            repair_queue: VecDeque::new(),
+            repairing: BTreeSet::new(),
+            cursor_after_repair: None,
+            pull_done: false,
+            report: SyncReport::default(),
+        }
+    }
+
+    pub fn report(&self) -> &SyncReport {
+        &self.report
+    }
+
+    pub fn into_report(self) -> SyncReport {
+        self.report
+    }
+
+    /// The next request to send, or `None` when the device is up to date.
+    pub fn next_request<S: ClientStore>(&mut self, store: &mut S) -> EngineResult<Option<Request>, S> {
+        loop {
+            match &mut self.phase {
+                Phase::Done => return Ok(None),
+                Phase::Scope => {
+                    self.sent = Sent::Scope;
+                    return Ok(Some(Request::Scope));
+                }
+                Phase::Repair { doc, state, rounds } => {
+                    *rounds += 1;
+                    if *rounds > self.options.max_repair_rounds {
+                        return Err(SyncError::RepairStuck {
+                            doc: doc.clone(),
+                            rounds: *rounds - 1,
+                        });
+                    }
+                    let mut local = store
+                        .load_doc(doc)
+                        .map_err(SyncError::Store)?
+                        .unwrap_or_else(JobDoc::empty);
+                    let message = local.automerge().sync().generate_sync_message(state);
+                    match message {
+                        Some(message) => {
+                            self.sent = Sent::Repair;
+                            return Ok(Some(Request::RepairDoc(RepairDoc {
+                                doc: doc.clone(),
+                                message: ByteBuf::from(message.encode()),
+                            })));
+                        }
+                        None => {
+                            // In sync: the server holds everything this device has.
+                            let doc = doc.clone();
+                            let acked = store
+                                .pending_for(&doc)
+                                .map_err(SyncError::Store)?
+                                .into_iter()
+                                .filter(|p| {
+                                    p.hash.parse().is_ok_and(|h| {
+                                        local.automerge().get_change_by_hash(&h).is_some()
+                                    })
+                                })
+                                .map(|p| p.hash)
+                                .collect();
+                            store
+                                .commit(ClientCommit {
+                                    acked,
+                                    ..ClientCommit::default()
+                                })
+                                .map_err(SyncError::Store)?;
+                            self.report.repaired += 1;
+                            self.start_next_repair(store)?;
+                        }
+                    }
+                }
+                Phase::Normal => {
+                    let pushed = store
+                        .pending(self.options.push_bytes, &self.repairing)
+                        .map_err(SyncError::Store)?;
+                    if pushed.is_empty() && self.pull_done {
+                        if self.repair_queue.is_empty() {
+                            self.phase = Phase::Done;
+                        } else {
+                            self.start_next_repair(store)?;
+                        }
+                        continue;
+                    }
+                    let pull = if self.pull_done {
+                        None
+                    } else {
+                        Some(PullRequest {
+                            cursor: store.cursor().map_err(SyncError::Store)?,
+                            max_items: self.options.page_items,
+                        })
+                    };
+                    let request = Request::Sync(SyncRequest {
+                        push: group_by_doc(&pushed),
+                        pull,
+                    });
+                    self.sent = Sent::Sync {
+                        pulled: !self.pull_done,
+                        pushed,
+                    };
+                    return Ok(Some(request));
+                }
+            }
+        }
+    }
+
+    /// Takes the server's answer to the last request and commits its effects.
+    pub fn handle_response<S: ClientStore>(&mut self, store: &mut S, response: Response) -> EngineResult<(), S> {
+        let sent = std::mem::replace(&mut self.sent, Sent::Nothing);
+        match (sent, response) {
+            (_, Response::Error(e)) => Err(SyncError::Server {
+                code: e.code,
+                message: e.message,
+            }),
+            (Sent::Sync { pushed, pulled }, Response::Sync(resp)) => {
+                self.on_sync(store, pushed, pulled, resp)
+            }
+            (Sent::Scope, Response::Scope(reply)) => self.on_scope(store, reply),
+            (Sent::Repair, Response::RepairDoc(reply)) => self.on_repair(store, reply),
+            _ => Err(SyncError::Protocol(
+                "the response does not answer the request".into(),
+            )),
+        }
+    }
+
+    fn on_sync<S: ClientStore>(
+        &mut self,
+        store: &mut S,
+        pushed: Vec<Pending>,
+        pulled: bool,
+        resp: SyncResponse,
+    ) -> EngineResult<(), S> {
+        let mut commit = ClientCommit::default();
+        let refused_docs: BTreeSet<&str> = resp.refused.iter().map(|r| r.doc.as_str()).collect();
+        let repair_docs: BTreeSet<&str> = resp.needs_repair.iter().map(String::as_str).collect();
+        for p in &pushed {
+            if !refused_docs.contains(p.doc_id.as_str()) && !repair_docs.contains(p.doc_id.as_str()) {
+                commit.acked.push(p.hash.clone());
+                self.report.uploaded += 1;
+            }
+        }
+        for refused in &resp.refused {
+            self.report.refused += 1;
+            let reverted = revert_to_server_state(store, &refused.doc, &mut commit, refused)?;
+            if let Some(doc) = reverted {
+                commit.docs.push((refused.doc.clone(), doc));
+            }
+            self.report.changed_docs.insert(refused.doc.clone());
+        }
+        for doc in &resp.needs_repair {
+            self.queue_repair(doc);
+        }
+        match resp.pull {
+            Some(PullReply::Page(page)) => {
+                let more = page.more;
+                self.apply_page(store, page, &mut commit)?;
+                if !more {
+                    self.pull_done = true;
+                }
+            }
+            Some(PullReply::Reset { cursor }) => {
+                self.cursor_after_repair = Some(cursor);
+                self.phase = Phase::Scope;
+            }
+            None if pulled => {
+                return Err(SyncError::Protocol("the server skipped the pull".into()));
+            }
+            None => {}
+        }
+        store.commit(commit).map_err(SyncError::Store)?;
+        Ok(())
+    }
+
+    fn apply_page<S: ClientStore>(
+        &mut self,
+        store: &mut S,
+        page: Page,
+        commit: &mut ClientCommit,
+    ) -> EngineResult<(), S> {
+        let mut touched: Vec<(String, JobDoc)> = Vec::new();
+        for snap in page.docs {
+            let doc = match store.load_doc(&snap.doc).map_err(SyncError::Store)? {
+                Some(mut local) => match local.merge_saved(&snap.data) {
+                    Ok(()) => local,
+                    Err(e) => return Err(SyncError::Protocol(format!("bad document {}: {e}", snap.doc))),
+                },
+                None => JobDoc::load(&snap.data)
+                    .map_err(|e| SyncError::Protocol(format!("bad document {}: {e}", snap.doc)))?,
+            };
+            if doc.job().is_err() {
+                return Err(SyncError::Protocol(format!("document {} is not a job", snap.doc)));
+            }
+            self.report.docs_received += 1;
+            touched.retain(|(id, _)| id != &snap.doc);
+            touched.push((snap.doc, doc));
+        }
+        for dc in page.changes {
+            let change = Change::try_from(dc.change.as_slice())
+                .map_err(|e| SyncError::Protocol(format!("bad change for {}: {e}", dc.doc)))?;
+            let pos = touched.iter().position(|(id, _)| id == &dc.doc);
+            let doc = match pos {
+                Some(i) => &mut touched[i].1,
+                None => {
+                    let doc = store
+                        .load_doc(&dc.doc)
+                        .map_err(SyncError::Store)?
+                        .unwrap_or_else(JobDoc::empty);
+                    touched.push((dc.doc.clone(), doc));
+                    let last = touched.len() - 1;
+                    &mut touched[last].1
+                }
+            };
+            doc.apply_changes(vec![change])
+                .map_err(|e| SyncError::Protocol(format!("change for {} rejected: {e}", dc.doc)))?;
+            self.report.changes_received += 1;
+        }
+        for (id, mut doc) in touched {
+            if !doc.missing_deps().is_empty() || doc.job().is_err() {
+                // The feed does not hold this document's full history for us: repair it.
+                self.queue_repair(&id);
+                continue;
+            }
+            self.report.changed_docs.insert(id.clone());
+            commit.docs.push((id, doc));
+        }
+        for id in page.left {
+            let pending = store.pending_for(&id).map_err(SyncError::Store)?;
+            if !pending.is_empty() {
+                commit.acked.extend(pending.iter().map(|p| p.hash.clone()));
+                commit.conflicts.push(ConflictRecord {
+                    doc_id: id.clone(),
+                    code: "not_assigned".into(),
+                    message: "the job was reassigned before these changes reached the server".into(),
+                    changes: pending,
+                });
+            }
+            commit.docs.retain(|(d, _)| d != &id);
+            self.report.docs_left += 1;
+            self.report.changed_docs.insert(id.clone());
+            commit.drop_docs.push(id);
+        }
+        commit.cursor = page.cursor;
+        Ok(())
+    }
+
+    fn on_scope<S: ClientStore>(&mut self, store: &mut S, reply: ScopeReply) -> EngineResult<(), S> {
+        let scope: BTreeSet<String> = reply.docs.into_iter().collect();
+        let mut drop_docs = Vec::new();
+        for local in store.doc_ids().map_err(SyncError::Store)? {
+            if scope.contains(&local) {
+                continue;
+            }
+            if store.pending_for(&local).map_err(SyncError::Store)?.is_empty() {
+                drop_docs.push(local);
+            } else {
+                // Let the server judge it: it may be a job this device created offline.
+                self.queue_repair(&local);
+            }
+        }
+        for doc in &scope {
+            self.queue_repair(doc);
+        }
+        self.cursor_after_repair = Some(reply.cursor);
+        self.report.docs_left += drop_docs.len();
+        store
+            .commit(ClientCommit {
+                drop_docs,
+                ..ClientCommit::default()
+            })
+            .map_err(SyncError::Store)?;
+        self.start_next_repair(store)
+    }
+
+    fn on_repair<S: ClientStore>(&mut self, store: &mut S, reply: RepairReply) -> EngineResult<(), S> {
+        let Phase::Repair { doc, state, .. } = &mut self.phase else {
+            return Err(SyncError::Protocol("unexpected repair reply".into()));
+        };
+        if reply.doc != *doc {
+            return Err(SyncError::Protocol("repair reply for another document".into()));
+        }
+        let doc_id = doc.clone();
+        let mut commit = ClientCommit::default();
+        if let Some(refused) = reply.refused {
+            self.report.refused += 1;
+            match revert_to_server_state(store, &doc_id, &mut commit, &refused)? {
+                Some(reverted) if reverted.clone().job().is_ok() => {
+                    commit.docs.push((doc_id.clone(), reverted))
+                }
+                _ => commit.drop_docs.push(doc_id.clone()),
+            }
+            store.commit(commit).map_err(SyncError::Store)?;
+            self.report.changed_docs.insert(doc_id);
+            return self.start_next_repair(store);
+        }
+        let Some(message) = reply.message else {
+            return Ok(());
+        };
+        let message = automerge::sync::Message::decode(&message)
+            .map_err(|e| SyncError::Protocol(format!("bad repair message: {e}")))?;
+        let mut local = store
+            .load_doc(&doc_id)
+            .map_err(SyncError::Store)?
+            .unwrap_or_else(JobDoc::empty);
+        let before = local.heads();
+        local
+            .automerge()
+            .sync()
+            .receive_sync_message(state, message)
+            .map_err(|e| SyncError::Protocol(format!("repair message rejected: {e}")))?;
+        if local.heads() != before && local.job().is_ok() {
+            self.report.changed_docs.insert(doc_id.clone());
+            commit.docs.push((doc_id, local));
+            store.commit(commit).map_err(SyncError::Store)?;
+        }
+        Ok(())
+    }
+
+    fn queue_repair(&mut self, doc: &str) {
+        if self.repairing.insert(doc.to_string()) {
+            self.repair_queue.push_back(doc.to_string());
+        }
+    }
+
+    fn start_next_repair<S: ClientStore>(&mut self, store: &mut S) -> EngineResult<(), S> {
+        match self.repair_queue.pop_front() {
+            Some(doc) => {
+                self.phase = Phase::Repair {
+                    doc,
+                    state: automerge::sync::State::new(),
+                    rounds: 0,
+                };
+            }
+            None => {
+                self.repairing.clear();
+                if let Some(cursor) = self.cursor_after_repair.take() {
+                    store
+                        .commit(ClientCommit {
+                            cursor: Some(cursor),
+                            ..ClientCommit::default()
+                        })
+                        .map_err(SyncError::Store)?;
+                }
+                // Back to the feed: whatever arrived during the repair comes next.
+                self.phase = Phase::Normal;
+                self.pull_done = false;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn group_by_doc(pending: &[Pending]) -> Vec<DocChanges> {
+    let mut out: Vec<DocChanges> = Vec::new();
+    for p in pending {
+        match out.iter_mut().find(|d| d.doc == p.doc_id) {
+            Some(d) => d.changes.push(ByteBuf::from(p.bytes.clone())),
+            None => out.push(DocChanges {
+                doc: p.doc_id.clone(),
+                changes: vec![ByteBuf::from(p.bytes.clone())],
+            }),
+        }
+    }
+    out
+}
+
+/// Moves a document's unacknowledged changes to the conflict log and rebuilds the document
+/// without them: what is left is what the server has accepted. `None` if nothing is left.
+fn revert_to_server_state<S: ClientStore>(
+    store: &mut S,
+    doc_id: &str,
+    commit: &mut ClientCommit,
+    refused: &crate::wire::Refused,
+) -> EngineResult<Option<JobDoc>, S> {
+    let pending = store.pending_for(doc_id).map_err(SyncError::Store)?;
+    let refused_hashes: BTreeSet<String> = pending.iter().map(|p| p.hash.clone()).collect();
+    commit.acked.extend(refused_hashes.iter().cloned());
+    commit.conflicts.push(ConflictRecord {
+        doc_id: doc_id.to_string(),
+        code: refused.code.clone(),
+        message: refused.message.clone(),
+        changes: pending,
+    });
+    let Some(mut local) = store.load_doc(doc_id).map_err(SyncError::Store)? else {
+        return Ok(None);
+    };
+    let kept: Vec<Change> = local
+        .changes_since(&[])
+        .into_iter()
+        .filter(|c| !refused_hashes.contains(&c.hash().to_string()))
+        .collect();
+    if kept.is_empty() {
+        commit.drop_docs.push(doc_id.to_string());
+        return Ok(None);
+    }
+    let mut rebuilt = JobDoc::empty();
+    rebuilt
+        .apply_changes(kept)
+        .map_err(|e| SyncError::Protocol(format!("cannot rebuild {doc_id}: {e}")))?;
+    Ok(Some(rebuilt))
+}

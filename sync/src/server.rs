@@ -1,0 +1,419 @@
+//! The server half of the sync engine, sans IO.
+//!
+//! [`handle`] takes a decoded request and a [`ServerStore`], and returns the response. It
+//! decides what is accepted (the write policy of domain/), what must be repaired, and what
+//! a device sees; the store only keeps documents, the feed and scopes durable.
+
+use automerge::{Change, ChangeHash, sync::SyncDoc};
+use onsite_domain::{Actor, Job, JobDoc, Refusal, Role, check_write};
+use serde_bytes::ByteBuf;
+
+use crate::wire::{
+    Cursor, DocChange, DocChanges, DocSnapshot, ErrorReply, Page, PullReply, PullRequest,
+    Refused, RepairDoc, RepairReply, Request, Response, ScopeReply, SyncRequest, SyncResponse,
+};
+
+/// The most feed items a server puts in one page, whatever the device asks for.
+pub const MAX_PAGE_ITEMS: u32 = 2_000;
+/// A page stops growing once its documents and changes reach this many bytes.
+pub const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Who is asking: the account and the device it signed in on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peer {
+    pub user_id: String,
+    pub role: Role,
+    pub device_id: String,
+}
+
+impl Peer {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.user_id.clone(),
+            role: self.role,
+        }
+    }
+}
+
+/// A document's accepted new state, to be committed with its new changes.
+#[derive(Debug)]
+pub struct DocWrite {
+    pub doc_id: String,
+    /// The job after the changes, for the store's query tables and scopes.
+    pub job: Job,
+    /// The whole document after the changes (`save()`).
+    pub saved: Vec<u8>,
+    /// The changes that were new to the server, in causal order.
+    pub changes: Vec<NewChange>,
+    pub created: bool,
+}
+
+#[derive(Debug)]
+pub struct NewChange {
+    pub hash: ChangeHash,
+    pub bytes: Vec<u8>,
+}
+
+/// One item of the feed as a peer sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FeedItem {
+    /// A change to a document the peer already holds.
+    Change { seq: u64, doc: String, data: Vec<u8> },
+    /// A document entered the peer's scope; `data` is the whole document now.
+    Enter { seq: u64, doc: String, data: Vec<u8> },
+    /// A document left the peer's scope.
+    Leave { seq: u64, doc: String },
+}
+
+impl FeedItem {
+    pub fn seq(&self) -> u64 {
+        match self {
+            FeedItem::Change { seq, .. } | FeedItem::Enter { seq, .. } | FeedItem::Leave { seq, .. } => *seq,
+        }
+    }
+}
+
+/// Durable storage of the server: documents, the feed, scopes and query tables.
+///
+/// The contract every backend keeps:
+/// - [`ServerStore::commit`] is atomic and durable when it returns. Each new change gets
+///   the next feed sequence number; a change whose hash is already stored is skipped. When
+///   a job's assignee changes, the old assignee's scope gets a `Leave` item and the new
+///   one's an `Enter` item, numbered after the changes.
+/// - [`ServerStore::read_feed`] returns, in sequence order and after `after`, at most
+///   `limit` items visible to the peer: for a role that sees all jobs, every change not
+///   uploaded by the peer's device; for a technician, `Enter`/`Leave` items of their own
+///   scope not caused by the peer's device, and changes not uploaded by the peer's device
+///   to jobs now in their scope that entered it at or before `after`. It also returns the
+///   head (the highest sequence number), read in the same snapshot.
+pub trait ServerStore {
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    fn epoch(&mut self) -> Result<String, Self::Error>;
+    fn load_doc(&mut self, doc_id: &str) -> Result<Option<JobDoc>, Self::Error>;
+    fn commit(&mut self, peer: &Peer, writes: Vec<DocWrite>) -> Result<(), Self::Error>;
+    fn read_feed(&mut self, peer: &Peer, after: u64, limit: u32) -> Result<FeedRead, Self::Error>;
+    /// Whether the peer may read and write this job (an existing job).
+    fn in_scope(&mut self, peer: &Peer, doc_id: &str) -> Result<bool, Self::Error>;
+    /// Every job the peer may see, and the head.
+    fn scope(&mut self, peer: &Peer) -> Result<(Vec<String>, u64), Self::Error>;
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FeedRead {
+    pub items: Vec<FeedItem>,
+    pub head: u64,
+}
+
+/// Why a request could not be handled at all. Nothing was changed.
+#[derive(Debug, thiserror::Error)]
+pub enum HandleError<E: std::error::Error> {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("storage failed: {0}")]
+    Store(E),
+}
+
+impl<E: std::error::Error> HandleError<E> {
+    pub fn reply(&self) -> ErrorReply {
+        let code = match self {
+            HandleError::BadRequest(_) => "bad_request",
+            HandleError::Forbidden(_) => "forbidden",
+            HandleError::Store(_) => "internal",
+        };
+        let message = match self {
+            HandleError::Store(_) => "the server could not complete the request".to_string(),
+            other => other.to_string(),
+        };
+        ErrorReply {
+            code: code.into(),
+            message,
+        }
+    }
+}
+
+type HandleResult<T, S> = std::result::Result<T, HandleError<<S as ServerStore>::Error>>;
+
+/// Handles one request from `peer`.
+pub fn handle<S: ServerStore>(store: &mut S, peer: &Peer, request: Request) -> HandleResult<Response, S> {
+    if peer.role == Role::Admin {
+        return Err(HandleError::Forbidden(
+            "administrator accounts do not sync jobs".into(),
+        ));
+    }
+    match request {
+        Request::Sync(req) => sync(store, peer, req).map(Response::Sync),
+        Request::RepairDoc(req) => repair(store, peer, req).map(Response::RepairDoc),
+        Request::Scope => {
+            let epoch = store.epoch().map_err(HandleError::Store)?;
+            let (docs, head) = store.scope(peer).map_err(HandleError::Store)?;
+            Ok(Response::Scope(ScopeReply {
+                cursor: Cursor { epoch, seq: head },
+                docs,
+            }))
+        }
+    }
+}
+
+/// Doc ids are UUIDs in their canonical text form.
+pub fn valid_doc_id(doc: &str) -> bool {
+    doc.len() == 36
+        && doc.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit() && !b.is_ascii_uppercase(),
+        })
+}
+
+fn decode_changes<E: std::error::Error>(
+    docs: &[DocChanges],
+) -> Result<Vec<(String, Vec<Change>)>, HandleError<E>> {
+    let mut out = Vec::with_capacity(docs.len());
+    for dc in docs {
+        if !valid_doc_id(&dc.doc) {
+            return Err(HandleError::BadRequest(format!(
+                "document id {:?} is not a UUID",
+                dc.doc.chars().take(64).collect::<String>()
+            )));
+        }
+        let mut changes = Vec::with_capacity(dc.changes.len());
+        for (i, bytes) in dc.changes.iter().enumerate() {
+            let change = Change::try_from(bytes.as_slice()).map_err(|e| {
+                HandleError::BadRequest(format!(
+                    "change {i} of document {} is not a valid Automerge change: {e}",
+                    dc.doc
+                ))
+            })?;
+            changes.push(change);
+        }
+        out.push((dc.doc.clone(), changes));
+    }
+    Ok(out)
+}
+
+fn sync<S: ServerStore>(store: &mut S, peer: &Peer, req: SyncRequest) -> HandleResult<SyncResponse, S> {
+    // Decode everything before touching anything: a malformed request changes nothing.
+    let decoded = decode_changes::<S::Error>(&req.push)?;
+    let mut writes = Vec::new();
+    let mut refused = Vec::new();
+    let mut needs_repair = Vec::new();
+    for (doc_id, changes) in decoded {
+        match accept_changes(store, peer, &doc_id, |doc| {
+            doc.apply_changes(changes).map_err(|e| e.to_string())
+        })? {
+            Accept::Write(w) => writes.push(*w),
+            Accept::Nothing => {}
+            Accept::Refused(r) => refused.push(refusal(&doc_id, r)),
+            Accept::MissingDeps => needs_repair.push(doc_id),
+        }
+    }
+    if !writes.is_empty() {
+        store.commit(peer, writes).map_err(HandleError::Store)?;
+    }
+    let pull = match req.pull {
+        Some(pull) => Some(read_page(store, peer, pull)?),
+        None => None,
+    };
+    Ok(SyncResponse {
+        refused,
+        needs_repair,
+        pull,
+    })
+}
+
+fn refusal(doc: &str, r: Refusal) -> Refused {
+    Refused {
+        doc: doc.to_string(),
+        code: r.code.to_string(),
+        message: r.message,
+    }
+}
+
+enum Accept {
+    Write(Box<DocWrite>),
+    Nothing,
+    Refused(Refusal),
+    MissingDeps,
+}
+
+/// Applies incoming changes to a copy of the document and judges the result.
+fn accept_changes<S: ServerStore>(
+    store: &mut S,
+    peer: &Peer,
+    doc_id: &str,
+    apply: impl FnOnce(&mut JobDoc) -> Result<(), String>,
+) -> HandleResult<Accept, S> {
+    let existing = store.load_doc(doc_id).map_err(HandleError::Store)?;
+    let created = existing.is_none();
+    if !created && !store.in_scope(peer, doc_id).map_err(HandleError::Store)? {
+        return Ok(Accept::Refused(Refusal {
+            code: "not_assigned",
+            message: "this job is not assigned to you".into(),
+        }));
+    }
+    let mut doc = existing.unwrap_or_else(JobDoc::empty);
+    let before_heads = doc.heads();
+    let before = if created {
+        None
+    } else {
+        match doc.job() {
+            Ok(job) => Some(job),
+            Err(e) => {
+                return Err(HandleError::BadRequest(format!(
+                    "stored document {doc_id} cannot be read: {e}"
+                )));
+            }
+        }
+    };
+    if let Err(e) = apply(&mut doc) {
+        return Ok(Accept::Refused(Refusal {
+            code: "malformed_change",
+            message: e,
+        }));
+    }
+    if !doc.missing_deps().is_empty() {
+        return Ok(Accept::MissingDeps);
+    }
+    let new: Vec<NewChange> = doc
+        .changes_since(&before_heads)
+        .into_iter()
+        .map(|c| NewChange {
+            hash: c.hash(),
+            bytes: c.raw_bytes().to_vec(),
+        })
+        .collect();
+    if new.is_empty() {
+        return Ok(Accept::Nothing);
+    }
+    let after = match doc.job() {
+        Ok(job) => job,
+        Err(e) => {
+            return Ok(Accept::Refused(Refusal {
+                code: "schema",
+                message: format!("the change does not leave a valid job: {e}"),
+            }));
+        }
+    };
+    if created && after.id != doc_id {
+        return Ok(Accept::Refused(Refusal {
+            code: "schema",
+            message: "a new job's id must equal its document id".into(),
+        }));
+    }
+    if let Err(r) = check_write(&peer.actor(), before.as_ref(), &after) {
+        return Ok(Accept::Refused(r));
+    }
+    Ok(Accept::Write(Box::new(DocWrite {
+        doc_id: doc_id.to_string(),
+        job: after,
+        saved: doc.save(),
+        changes: new,
+        created,
+    })))
+}
+
+fn read_page<S: ServerStore>(store: &mut S, peer: &Peer, pull: PullRequest) -> HandleResult<PullReply, S> {
+    let epoch = store.epoch().map_err(HandleError::Store)?;
+    let after = match &pull.cursor {
+        Some(c) if c.epoch != epoch => None,
+        Some(c) => Some(c.seq),
+        None => Some(0),
+    };
+    let limit = pull.max_items.clamp(1, MAX_PAGE_ITEMS);
+    let read = match after {
+        Some(after) => store.read_feed(peer, after, limit).map_err(HandleError::Store)?,
+        None => FeedRead::default(),
+    };
+    let after = match after {
+        Some(a) if a <= read.head => a,
+        // Another epoch, or a cursor beyond the feed (the server lost data): repair.
+        _ => {
+            let (_, head) = store.scope(peer).map_err(HandleError::Store)?;
+            return Ok(PullReply::Reset {
+                cursor: Cursor { epoch, seq: head },
+            });
+        }
+    };
+    let full = read.items.len() as u32 >= limit;
+    let mut page = Page::default();
+    let mut bytes = 0usize;
+    let mut last = after;
+    let mut cut = false;
+    for item in read.items {
+        if bytes >= MAX_PAGE_BYTES {
+            cut = true;
+            break;
+        }
+        last = item.seq();
+        match item {
+            FeedItem::Change { doc, data, .. } => {
+                bytes += data.len();
+                page.changes.push(DocChange {
+                    doc,
+                    change: ByteBuf::from(data),
+                });
+            }
+            FeedItem::Enter { doc, data, .. } => {
+                bytes += data.len();
+                page.left.retain(|d| d != &doc);
+                page.docs.push(DocSnapshot {
+                    doc,
+                    data: ByteBuf::from(data),
+                });
+            }
+            FeedItem::Leave { doc, .. } => {
+                page.docs.retain(|d| d.doc != doc);
+                page.changes.retain(|c| c.doc != doc);
+                page.left.push(doc);
+            }
+        }
+    }
+    page.more = full || cut;
+    let seq = if page.more { last } else { read.head };
+    page.cursor = Some(Cursor { epoch, seq });
+    Ok(PullReply::Page(page))
+}
+
+fn repair<S: ServerStore>(store: &mut S, peer: &Peer, req: RepairDoc) -> HandleResult<RepairReply, S> {
+    if !valid_doc_id(&req.doc) {
+        return Err(HandleError::BadRequest("document id is not a UUID".into()));
+    }
+    let message = automerge::sync::Message::decode(&req.message).map_err(|e| {
+        HandleError::BadRequest(format!("not an Automerge sync message: {e}"))
+    })?;
+    let mut state = automerge::sync::State::new();
+    let mut received = None;
+    let outcome = accept_changes(store, peer, &req.doc, |doc| {
+        let result = doc
+            .automerge()
+            .sync()
+            .receive_sync_message(&mut state, message)
+            .map_err(|e| e.to_string());
+        received = Some(doc.clone());
+        result
+    })?;
+    let mut doc = match outcome {
+        Accept::Refused(r) => {
+            return Ok(RepairReply {
+                doc: req.doc.clone(),
+                message: None,
+                refused: Some(refusal(&req.doc, r)),
+            });
+        }
+        Accept::Write(w) => {
+            let doc = JobDoc::load(&w.saved)
+                .map_err(|e| HandleError::BadRequest(format!("document cannot be saved: {e}")))?;
+            store.commit(peer, vec![*w]).map_err(HandleError::Store)?;
+            doc
+        }
+        // The sync protocol asks for what is missing; an incomplete document just waits.
+        Accept::MissingDeps | Accept::Nothing => received.unwrap_or_else(JobDoc::empty),
+    };
+    let reply = doc.automerge().sync().generate_sync_message(&mut state);
+    Ok(RepairReply {
+        doc: req.doc,
+        message: reply.map(|m| ByteBuf::from(m.encode())),
+        refused: None,
+    })
+}
