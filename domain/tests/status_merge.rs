@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
 //! Status derivation when replicas edit the same job apart and then merge.
 
 use automerge::ActorId;
@@ -159,7 +161,9 @@ fn technician_policy_judges_the_effect() {
         by: "tech".into(),
     });
     assert_eq!(
-        check_write(&tech, Some(&before), &approve).unwrap_err().code,
+        check_write(&tech, Some(&before), &approve)
+            .unwrap_err()
+            .code,
         "review"
     );
     let mut reassign = before.clone();
@@ -173,7 +177,9 @@ fn technician_policy_judges_the_effect() {
     let mut deleted = before.clone();
     deleted.events.clear();
     assert_eq!(
-        check_write(&tech, Some(&before), &deleted).unwrap_err().code,
+        check_write(&tech, Some(&before), &deleted)
+            .unwrap_err()
+            .code,
         "timeline_rewritten"
     );
     let mut ok = before.clone();

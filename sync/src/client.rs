@@ -123,7 +123,7 @@ enum Phase {
     Scope,
     Repair {
         doc: String,
-        state: automerge::sync::State,
+        state: Box<automerge::sync::State>,
         rounds: u32,
     },
     Done,
@@ -494,7 +494,7 @@ impl ClientSync {
             Some(doc) => {
                 self.phase = Phase::Repair {
                     doc,
-                    state: automerge::sync::State::new(),
+                    state: Box::default(),
                     rounds: 0,
                 };
             }

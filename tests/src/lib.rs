@@ -1,1 +1,280 @@
+//! # onsite-tests
+//!
+//! Harness for end-to-end tests: a real Onsite server on 127.0.0.1 (in this process, or as
+//! a separate `onsite` process that can be killed), accounts, and the HTTP calls the back
+//! office makes. Every server gets its own temporary data directory, removed on drop.
 
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use anyhow::{Context, anyhow, bail};
+use onsite_domain::Role;
+use onsite_server::{AppState, Config, accounts};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+/// An HTTP client for tests (TLS is never used against 127.0.0.1, but reqwest needs a
+/// crypto provider chosen before it builds a client).
+pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+/// A server running inside the test process.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    dir: TempDir,
+    running: Option<(oneshot::Sender<()>, JoinHandle<std::io::Result<()>>)>,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for TestServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestServer")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+impl TestServer {
+    pub async fn start() -> anyhow::Result<TestServer> {
+        let dir = tempfile::tempdir()?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let mut server = TestServer {
+            addr,
+            dir,
+            running: None,
+            http: http(),
+        };
+        server.spawn(listener)?;
+        Ok(server)
+    }
+
+    fn spawn(&mut self, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+        let state = AppState::open(Config::new(self.dir.path()))?;
+        let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(onsite_server::serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        self.running = Some((tx, task));
+        Ok(())
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Stops serving (open requests finish first). Devices now find the server unreachable.
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        if let Some((tx, task)) = self.running.take() {
+            let _ = tx.send(());
+            task.await??;
+        }
+        Ok(())
+    }
+
+    /// Stops, reopens the same data directory and serves again on the same address.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        self.stop().await?;
+        let listener = tokio::net::TcpListener::bind(self.addr).await?;
+        self.spawn(listener)
+    }
+
+    pub fn create_user(&self, username: &str, role: Role) -> anyhow::Result<String> {
+        let state = AppState::open(Config::new(self.dir.path()))?;
+        let conn = state.db.writer()?;
+        Ok(accounts::create_user(&conn, username, username, role, PASSWORD)?.id)
+    }
+
+    pub async fn login(&self, username: &str, device_id: &str) -> anyhow::Result<String> {
+        let resp: Value = self
+            .http
+            .post(format!("{}/v1/auth/login", self.url()))
+            .json(&json!({"username": username, "password": PASSWORD, "device_id": device_id}))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        resp["access_token"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| anyhow!("no access_token in {resp}"))
+    }
+
+    /// Calls the JSON API; returns the status and the JSON body.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<(u16, Value)> {
+        let mut req = self
+            .http
+            .request(method, format!("{}{}", self.url(), path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await?;
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Ok((status, value))
+    }
+
+    /// Creates a job through the back-office API, optionally assigned; returns its id.
+    pub async fn create_job(
+        &self,
+        office_token: &str,
+        customer: &str,
+        assignee: Option<&str>,
+    ) -> anyhow::Result<String> {
+        let (status, body) = self
+            .call(
+                reqwest::Method::POST,
+                "/v1/jobs",
+                office_token,
+                Some(json!({
+                    "customer": {"name": customer, "phone": "+86 138 0000 0000", "tier": "key", "region": "east"},
+                    "product": {"model": "AC-9000", "serial": format!("SN-{customer}"), "purchase_date": "2026-11-01"},
+                    "fault": "does not cool",
+                    "assignee": assignee,
+                })),
+            )
+            .await?;
+        if status != 201 {
+            bail!("create job answered {status}: {body}");
+        }
+        body["id"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| anyhow!("no id"))
+    }
+
+    pub async fn job(&self, office_token: &str, id: &str) -> anyhow::Result<Value> {
+        let (status, body) = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/v1/jobs/{id}"),
+                office_token,
+                None,
+            )
+            .await?;
+        if status != 200 {
+            bail!("get job answered {status}: {body}");
+        }
+        Ok(body)
+    }
+
+    /// Every row of every table, for "this request changed nothing" comparisons.
+    pub fn dump(&self) -> anyhow::Result<Vec<String>> {
+        dump_database(&self.dir.path().join(onsite_server::db::DB_FILE))
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some((tx, _)) = self.running.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub fn dump_database(path: &Path) -> anyhow::Result<Vec<String>> {
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::new();
+    for table in tables {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\""))?;
+        let cols = stmt.column_count();
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let mut line = format!("{table}:");
+            for i in 0..cols {
+                let v: rusqlite::types::Value = row.get(i)?;
+                line.push_str(&format!(" {v:?}"));
+            }
+            out.push(line);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The `onsite` command running as its own process, for crash tests.
+pub struct ServerProcess {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    child: Child,
+}
+
+impl std::fmt::Debug for ServerProcess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerProcess")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+impl ServerProcess {
+    /// Starts `onsite serve` on `listen` (use port 0 for a free one) and waits until it
+    /// prints the address it listens on.
+    pub fn start(binary: &Path, data_dir: &Path, listen: &str) -> anyhow::Result<ServerProcess> {
+        let mut child = Command::new(binary)
+            .args(["serve", "--listen", listen, "--data-dir"])
+            .arg(data_dir)
+            .env("ONSITE_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("starting {}", binary.display()))?;
+        let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line)?;
+        let addr = line
+            .trim()
+            .strip_prefix("onsite listening on http://")
+            .ok_or_else(|| anyhow!("unexpected first line from the server: {line:?}"))?
+            .parse()?;
+        Ok(ServerProcess {
+            addr,
+            data_dir: data_dir.to_path_buf(),
+            child,
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// SIGKILL: no shutdown, no flushing, like a power cut for the process.
+    pub fn kill(mut self) -> anyhow::Result<()> {
+        self.child.kill()?;
+        self.child.wait()?;
+        Ok(())
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

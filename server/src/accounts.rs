@@ -1,0 +1,152 @@
+//! Accounts: creation and password checks (argon2id).
+
+use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
+use onsite_domain::Role;
+use rusqlite::{Connection, OptionalExtension, params};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("username must be 1–64 characters of letters, digits, '.', '_', '-' or '@'")]
+    BadUsername,
+    #[error("password must be at least 8 characters")]
+    WeakPassword,
+    #[error("username {0:?} is taken")]
+    Taken(String),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+}
+
+/// An account as the rest of the server sees it (never the password hash).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Account {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub disabled: bool,
+}
+
+pub fn valid_username(username: &str) -> bool {
+    !username.is_empty()
+        && username.len() <= 64
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+}
+
+pub fn hash_password(password: &str) -> Result<String, AccountError> {
+    if password.chars().count() < 8 {
+        return Err(AccountError::WeakPassword);
+    }
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AccountError::Hash(e.to_string()))
+}
+
+pub fn create_user(
+    conn: &Connection,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    password: &str,
+) -> Result<Account, AccountError> {
+    if !valid_username(username) {
+        return Err(AccountError::BadUsername);
+    }
+    let hash = hash_password(password)?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let inserted = conn.execute(
+        "INSERT INTO users (id, username, display_name, role, password_hash, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (username) DO NOTHING",
+        params![
+            id,
+            username,
+            display_name,
+            role.as_str(),
+            hash,
+            chrono::Utc::now().timestamp_millis()
+        ],
+    )?;
+    if inserted == 0 {
+        return Err(AccountError::Taken(username.to_string()));
+    }
+    Ok(Account {
+        id,
+        username: username.to_string(),
+        display_name: display_name.to_string(),
+        role,
+        disabled: false,
+    })
+}
+
+fn row_to_account(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Account, String)> {
+    let role: String = r.get(3)?;
+    Ok((
+        Account {
+            id: r.get(0)?,
+            username: r.get(1)?,
+            display_name: r.get(2)?,
+            role: Role::parse(&role).unwrap_or(Role::Technician),
+            disabled: r.get(4)?,
+        },
+        r.get(5)?,
+    ))
+}
+
+pub fn by_id(conn: &Connection, id: &str) -> Result<Option<Account>, rusqlite::Error> {
+    conn.query_row(
+        "SELECT id, username, display_name, role, disabled, password_hash FROM users WHERE id = ?1",
+        [id],
+        row_to_account,
+    )
+    .optional()
+    .map(|o| o.map(|(a, _)| a))
+}
+
+pub fn by_username(conn: &Connection, username: &str) -> Result<Option<Account>, rusqlite::Error> {
+    conn.query_row(
+        "SELECT id, username, display_name, role, disabled, password_hash FROM users WHERE username = ?1",
+        [username],
+        row_to_account,
+    )
+    .optional()
+    .map(|o| o.map(|(a, _)| a))
+}
+
+// A fixed hash to verify against when the username is unknown, so that a login for a
+// missing account takes as long as one with a wrong password.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$ZTp8m5Yl+EKZ1Z5pbq7nq6R9aV8wYk7WJ5kZ9M0l2c8";
+
+/// Checks a username and password; `None` when they do not match an enabled account.
+pub fn verify_login(
+    conn: &Connection,
+    username: &str,
+    password: &str,
+) -> Result<Option<Account>, rusqlite::Error> {
+    let found = conn
+        .query_row(
+            "SELECT id, username, display_name, role, disabled, password_hash FROM users WHERE username = ?1",
+            [username],
+            row_to_account,
+        )
+        .optional()?;
+    let hash = found.as_ref().map_or(DUMMY_HASH, |(_, h)| h.as_str());
+    let ok = PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false);
+    Ok(match found {
+        Some((account, _)) if ok && !account.disabled => Some(account),
+        _ => None,
+    })
+}

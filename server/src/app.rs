@@ -1,0 +1,71 @@
+//! Application state and the server's lifecycle: `serve(listener, state, shutdown)`.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::auth::Keys;
+use crate::db::{self, Db, DbError};
+
+/// Settings of a running server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    /// Lifetime of access tokens.
+    pub access_token_ttl_secs: i64,
+    /// Largest sync request body accepted.
+    pub max_sync_body_bytes: usize,
+    /// Largest JSON request body accepted.
+    pub max_json_body_bytes: usize,
+}
+
+impl Config {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            data_dir: data_dir.into(),
+            access_token_ttl_secs: 15 * 60,
+            max_sync_body_bytes: 32 * 1024 * 1024,
+            max_json_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub db: Db,
+    /// Automerge actor of edits made through the API, new at every start so that a server
+    /// restored from a backup never reuses one of its old change sequence numbers.
+    pub actor: automerge::ActorId,
+    pub keys: Arc<Keys>,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    pub fn open(config: Config) -> Result<AppState, DbError> {
+        let db = Db::open(&config.data_dir)?;
+        let secret = {
+            let conn = db.writer()?;
+            db::meta(&conn, "jwt_secret")?.unwrap_or_default()
+        };
+        Ok(AppState {
+            db,
+            actor: automerge::ActorId::random(),
+            keys: Arc::new(Keys::from_secret(secret.as_bytes())),
+            config: Arc::new(config),
+        })
+    }
+}
+
+/// Serves the API on `listener` until `shutdown` resolves, then finishes open requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = crate::routes::router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,158 @@
+//! Sign-in and the `AuthUser` extractor: short-lived JWT access tokens bound to a device.
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use onsite_domain::Role;
+use serde::{Deserialize, Serialize};
+
+use crate::accounts;
+use crate::app::AppState;
+use crate::error::ApiError;
+
+/// Signing keys of this server. `Debug` hides them.
+#[derive(Clone)]
+pub struct Keys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keys(..)")
+    }
+}
+
+impl Keys {
+    pub fn from_secret(secret: &[u8]) -> Keys {
+        Keys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// Account id.
+    pub sub: String,
+    /// Device id the login is bound to.
+    pub dev: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+pub fn issue(
+    keys: &Keys,
+    user_id: &str,
+    device_id: &str,
+    ttl_secs: i64,
+) -> Result<String, ApiError> {
+    let now = chrono::Utc::now().timestamp();
+    let claims = Claims {
+        sub: user_id.to_string(),
+        dev: device_id.to_string(),
+        iat: now,
+        exp: now + ttl_secs,
+    };
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding)
+        .map_err(ApiError::internal)
+}
+
+fn verify(keys: &Keys, token: &str) -> Result<Claims, ApiError> {
+    // Only HS256 is accepted: `alg: none` and algorithm confusion fail here.
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.leeway = 0;
+    validation.set_required_spec_claims(&["exp", "sub"]);
+    jsonwebtoken::decode::<Claims>(token, &keys.decoding, &validation)
+        .map(|d| d.claims)
+        .map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::ExpiredSignature => ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "token_expired",
+                "the access token has expired; sign in again",
+            ),
+            _ => ApiError::unauthorized("the access token is not valid"),
+        })
+}
+
+/// The signed-in caller of a request, checked against the accounts table on every request
+/// so that disabling an account takes effect at once.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub user_id: String,
+    pub username: String,
+    pub role: Role,
+    pub device_id: String,
+}
+
+impl AuthUser {
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "this needs the role {}",
+                roles
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )))
+        }
+    }
+}
+
+impl<S> FromRequestParts<S> for AuthUser
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or_else(|| ApiError::unauthorized("missing Authorization: Bearer token"))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .ok_or_else(|| {
+                ApiError::unauthorized("the Authorization header must be 'Bearer <token>'")
+            })?;
+        let claims = verify(&state.keys, token.trim())?;
+        let account = state
+            .db
+            .read(move |conn| {
+                accounts::by_id(conn, &claims.sub)
+                    .map(|a| (a, claims.dev))
+                    .map_err(ApiError::from)
+            })
+            .await?;
+        match account {
+            (Some(a), device_id) if !a.disabled => Ok(AuthUser {
+                user_id: a.id,
+                username: a.username,
+                role: a.role,
+                device_id,
+            }),
+            (Some(_), _) => Err(ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "account_disabled",
+                "this account is disabled",
+            )),
+            (None, _) => Err(ApiError::unauthorized("the account no longer exists")),
+        }
+    }
+}
+
+pub fn valid_device_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}

@@ -1,0 +1,142 @@
+//! The `onsite` command line: run the server, administer accounts.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::{AppState, Config, accounts, serve};
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use onsite_domain::Role;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "onsite",
+    version,
+    about = "Onsite: offline-first field service server"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "ONSITE_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        data: DataDir,
+        /// Lifetime of access tokens, in seconds.
+        #[arg(long, env = "ONSITE_ACCESS_TOKEN_TTL", default_value_t = 900)]
+        access_token_ttl: i64,
+        /// Largest sync request accepted, in MiB.
+        #[arg(long, env = "ONSITE_MAX_SYNC_BODY_MB", default_value_t = 32)]
+        max_sync_body_mb: usize,
+    },
+    /// Administer accounts directly in the data directory.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct DataDir {
+    /// Directory holding the database.
+    #[arg(long, env = "ONSITE_DATA_DIR", default_value = "./onsite-data")]
+    data_dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create an account. The password is read from standard input (one line).
+    CreateUser {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long)]
+        username: String,
+        /// technician, back_office or admin.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+/// Parses the command line and runs it.
+pub fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("ONSITE_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve {
+            listen,
+            data,
+            access_token_ttl,
+            max_sync_body_mb,
+        } => {
+            let mut config = Config::new(data.data_dir);
+            config.access_token_ttl_secs = access_token_ttl;
+            config.max_sync_body_bytes = max_sync_body_mb * 1024 * 1024;
+            run_server(listen, config)
+        }
+        Command::Admin {
+            command:
+                AdminCommand::CreateUser {
+                    data,
+                    username,
+                    role,
+                    display_name,
+                },
+        } => {
+            let Some(role) = Role::parse(&role) else {
+                bail!("role must be technician, back_office or admin");
+            };
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.lines().next().unwrap_or_default();
+            let state = AppState::open(Config::new(data.data_dir))?;
+            let conn = state.db.writer()?;
+            let account = accounts::create_user(
+                &conn,
+                &username,
+                display_name.as_deref().unwrap_or(&username),
+                role,
+                password,
+            )?;
+            println!("{}", serde_json::to_string(&account)?);
+            Ok(())
+        }
+    }
+}
+
+fn run_server(listen: SocketAddr, config: Config) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let data_dir = config.data_dir.clone();
+        let state =
+            AppState::open(config).with_context(|| format!("opening {}", data_dir.display()))?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("listening on {listen}"))?;
+        let addr = listener.local_addr()?;
+        // Tools that start the server on port 0 read the real address from this line.
+        println!("onsite listening on http://{addr}");
+        tracing::info!(%addr, data_dir = %data_dir.display(), "onsite serving");
+        serve(listener, state, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+        Ok(())
+    })
+}

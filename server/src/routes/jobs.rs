@@ -1,0 +1,463 @@
+//! Back-office job endpoints: create, list, read, assign, review.
+
+use automerge::ActorId;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use onsite_domain::{
+    Actor, Customer, Decision, Event, EventKind, Job, JobDoc, Product, ReviewDecision, Role,
+    check_write,
+};
+use onsite_sync::server::{DocWrite, NewChange, Peer, ServerStore, valid_doc_id};
+use rusqlite::params;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::json::JsonBody;
+use crate::accounts;
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::storage::{self, SqliteStore};
+
+const OFFICE: &[Role] = &[Role::BackOffice];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerInput {
+    #[serde(default)]
+    id: String,
+    name: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default = "general")]
+    tier: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default = "near")]
+    site_distance: String,
+}
+
+fn general() -> String {
+    "general".into()
+}
+fn near() -> String {
+    "near".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductInput {
+    model: String,
+    #[serde(default)]
+    serial: String,
+    purchase_date: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateJob {
+    customer: CustomerInput,
+    product: ProductInput,
+    fault: String,
+    #[serde(default)]
+    complaint: bool,
+    /// Account id of the technician to assign at once.
+    assignee: Option<String>,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn validate_create(req: &CreateJob) -> Result<(), ApiError> {
+    if req.customer.name.trim().is_empty() {
+        return Err(ApiError::bad_request("customer.name is required"));
+    }
+    if req.product.model.trim().is_empty() {
+        return Err(ApiError::bad_request("product.model is required"));
+    }
+    if !matches!(req.customer.site_distance.as_str(), "near" | "far") {
+        return Err(ApiError::bad_request(
+            "customer.site_distance must be 'near' or 'far'",
+        ));
+    }
+    if let Some(date) = &req.product.purchase_date
+        && chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err()
+    {
+        return Err(ApiError::bad_request(
+            "product.purchase_date must be a date like 2026-01-31",
+        ));
+    }
+    Ok(())
+}
+
+fn technician_exists(conn: &rusqlite::Connection, id: &str) -> Result<(), ApiError> {
+    match accounts::by_id(conn, id)? {
+        Some(a) if a.role == Role::Technician && !a.disabled => Ok(()),
+        Some(_) => Err(ApiError::bad_request(
+            "the assignee must be an enabled technician account",
+        )),
+        None => Err(ApiError::bad_request("no account has that assignee id")),
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(req): JsonBody<CreateJob>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    user.require(OFFICE)?;
+    validate_create(&req)?;
+    let id = new_id();
+    let at = now_ms();
+    let mut events = vec![Event {
+        id: new_id(),
+        kind: EventKind::Reported,
+        at,
+        by: user.user_id.clone(),
+    }];
+    if req.assignee.is_some() {
+        events.push(Event {
+            id: new_id(),
+            kind: EventKind::Assigned,
+            at,
+            by: user.user_id.clone(),
+        });
+    }
+    let job = Job {
+        id: id.clone(),
+        origin: if req.complaint {
+            "complaint"
+        } else {
+            "hotline"
+        }
+        .into(),
+        complaint: req.complaint,
+        reported_at: at,
+        customer: Customer {
+            id: req.customer.id,
+            name: req.customer.name,
+            phone: req.customer.phone,
+            address: req.customer.address,
+            tier: req.customer.tier,
+            region: req.customer.region,
+            site_distance: req.customer.site_distance,
+        },
+        product: Product {
+            model: req.product.model,
+            serial: req.product.serial,
+            purchase_date: req.product.purchase_date,
+        },
+        fault: autosurgeon::Text::with_value(req.fault),
+        assignee: req.assignee,
+        events,
+        ..Job::default()
+    };
+    let actor = state.actor.clone();
+    let doc_id = id.clone();
+    let view = state
+        .db
+        .write(move |conn| {
+            if let Some(a) = &job.assignee {
+                technician_exists(conn, a)?;
+            }
+            let (doc, change) = JobDoc::create(&job, actor, at).map_err(ApiError::internal)?;
+            commit_edit(conn, &user, &doc_id, None, doc, vec![change])
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Checks the policy and commits a back-office edit through the same path as synced changes.
+fn commit_edit(
+    conn: &mut rusqlite::Connection,
+    user: &AuthUser,
+    doc_id: &str,
+    before: Option<&Job>,
+    mut doc: JobDoc,
+    changes: Vec<automerge::Change>,
+) -> Result<Value, ApiError> {
+    let after = doc.job().map_err(ApiError::internal)?;
+    let actor = Actor {
+        user_id: user.user_id.clone(),
+        role: user.role,
+    };
+    check_write(&actor, before, &after)
+        .map_err(|r| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, r.code, r.message))?;
+    let write = DocWrite {
+        doc_id: doc_id.to_string(),
+        saved: doc.save(),
+        changes: changes
+            .iter()
+            .map(|c| NewChange {
+                hash: c.hash(),
+                bytes: c.raw_bytes().to_vec(),
+            })
+            .collect(),
+        created: before.is_none(),
+        job: after,
+    };
+    let peer = Peer {
+        user_id: user.user_id.clone(),
+        role: user.role,
+        device_id: "api".into(),
+    };
+    SqliteStore::new(conn).commit(&peer, vec![write])?;
+    job_view(conn, doc_id, &mut doc)
+}
+
+fn job_view(
+    conn: &rusqlite::Connection,
+    doc_id: &str,
+    doc: &mut JobDoc,
+) -> Result<Value, ApiError> {
+    let row = conn.query_row(
+        "SELECT status, review_state, assignee FROM jobs WHERE doc_id = ?1",
+        [doc_id],
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        },
+    )?;
+    let document = serde_json::to_value(automerge::AutoSerde::from(&*doc.automerge()))
+        .map_err(ApiError::internal)?;
+    Ok(json!({
+        "id": doc_id,
+        "status": row.0,
+        "review_state": row.1,
+        "assignee": row.2,
+        "document": document,
+    }))
+}
+
+fn check_id(id: &str) -> Result<(), ApiError> {
+    if valid_doc_id(id) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request("job ids are lowercase UUIDs"))
+    }
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    user.require(OFFICE)?;
+    check_id(&id)?;
+    state
+        .db
+        .read(move |conn| {
+            let mut doc = storage::load_doc(conn, &id)?
+                .ok_or_else(|| ApiError::not_found("no job with that id"))?;
+            job_view(conn, &id, &mut doc).map(Json)
+        })
+        .await
+}
+
+/// Loads a job, applies a back-office edit as one change, and commits it.
+async fn edit(
+    state: AppState,
+    user: AuthUser,
+    id: String,
+    what: &'static str,
+    check: impl FnOnce(&rusqlite::Connection, &Job) -> Result<(), ApiError> + Send + 'static,
+    edit: impl FnOnce(&mut Job) + Send + 'static,
+) -> Result<Json<Value>, ApiError> {
+    check_id(&id)?;
+    let actor: ActorId = state.actor.clone();
+    state
+        .db
+        .write(move |conn| {
+            let mut doc = storage::load_doc(conn, &id)?
+                .ok_or_else(|| ApiError::not_found("no job with that id"))?;
+            let before = doc.job().map_err(ApiError::internal)?;
+            check(conn, &before)?;
+            doc.set_actor(actor);
+            let change = doc
+                .edit(what, now_ms(), edit)
+                .map_err(ApiError::internal)?
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::CONFLICT,
+                        "no_change",
+                        "the job is already in that state",
+                    )
+                })?;
+            commit_edit(conn, &user, &id, Some(&before), doc, vec![change]).map(Json)
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    assignee: String,
+}
+
+pub async fn assign(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<AssignRequest>,
+) -> Result<Json<Value>, ApiError> {
+    user.require(OFFICE)?;
+    let by = user.user_id.clone();
+    let assignee = req.assignee;
+    let target = assignee.clone();
+    edit(
+        state,
+        user,
+        id,
+        "assign",
+        move |conn, job| {
+            technician_exists(conn, &target)?;
+            if job.assignee.as_deref() == Some(target.as_str()) {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "no_change",
+                    "the job is already assigned to that technician",
+                ));
+            }
+            Ok(())
+        },
+        move |job| {
+            job.assignee = Some(assignee);
+            job.events.push(Event {
+                id: new_id(),
+                kind: EventKind::Assigned,
+                at: now_ms(),
+                by,
+            });
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRequest {
+    decision: String,
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn review(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<ReviewRequest>,
+) -> Result<Json<Value>, ApiError> {
+    user.require(OFFICE)?;
+    let decision = match req.decision.as_str() {
+        "approved" => Decision::Approved,
+        "returned" => Decision::Returned,
+        _ => {
+            return Err(ApiError::bad_request(
+                "decision must be 'approved' or 'returned'",
+            ));
+        }
+    };
+    if decision == Decision::Returned && req.comment.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "a returned job needs a comment for the technician",
+        ));
+    }
+    let by = user.user_id.clone();
+    edit(
+        state,
+        user,
+        id,
+        "review",
+        |_, job| {
+            if onsite_domain::derive_review(job) != onsite_domain::ReviewState::Pending {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "not_pending",
+                    "only a completed job waiting for review can be reviewed",
+                ));
+            }
+            Ok(())
+        },
+        move |job| {
+            job.reviews.push(ReviewDecision {
+                id: new_id(),
+                decision,
+                comment: req.comment,
+                at: now_ms(),
+                by,
+            })
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    status: Option<String>,
+    review_state: Option<String>,
+    assignee: Option<String>,
+    #[serde(default = "default_limit")]
+    limit: u32,
+    #[serde(default)]
+    offset: u32,
+}
+
+fn default_limit() -> u32 {
+    50
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    user.require(OFFICE)?;
+    if q.limit == 0 || q.limit > 500 {
+        return Err(ApiError::bad_request("limit must be between 1 and 500"));
+    }
+    if let Some(s) = &q.status
+        && onsite_domain::Status::parse(s).is_none()
+    {
+        return Err(ApiError::bad_request("unknown status"));
+    }
+    state
+        .db
+        .read(move |conn| {
+            // Filters are bound parameters: a NULL parameter disables its filter.
+            let mut stmt = conn.prepare_cached(
+                "SELECT doc_id, status, review_state, assignee, customer_name, product_model, complaint, reported_at
+                   FROM jobs
+                  WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR review_state = ?2)
+                    AND (?3 IS NULL OR assignee = ?3)
+                  ORDER BY reported_at DESC, doc_id LIMIT ?4 OFFSET ?5",
+            )?;
+            let rows = stmt
+                .query_map(params![q.status, q.review_state, q.assignee, q.limit, q.offset], |r| {
+                    Ok(json!({
+                        "id": r.get::<_, String>(0)?,
+                        "status": r.get::<_, String>(1)?,
+                        "review_state": r.get::<_, String>(2)?,
+                        "assignee": r.get::<_, Option<String>>(3)?,
+                        "customer_name": r.get::<_, String>(4)?,
+                        "product_model": r.get::<_, String>(5)?,
+                        "complaint": r.get::<_, bool>(6)?,
+                        "reported_at": r.get::<_, i64>(7)?,
+                    }))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Json(json!({ "jobs": rows, "limit": q.limit, "offset": q.offset })))
+        })
+        .await
+}

@@ -1,0 +1,106 @@
+//! `POST /v1/sync`: binary frames in, binary frames out.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use onsite_sync::server::{HandleError, Peer, handle};
+use onsite_sync::wire::{self, CONTENT_TYPE, ErrorReply, Request};
+
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::db::DbError;
+use crate::storage::{SqliteStore, StoreError};
+
+fn frame(status: StatusCode, response: &wire::Response) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, CONTENT_TYPE)],
+        wire::encode(response),
+    )
+        .into_response()
+}
+
+fn error_frame(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    frame(
+        status,
+        &wire::Response::Error(ErrorReply {
+            code: code.to_string(),
+            message: message.into(),
+        }),
+    )
+}
+
+enum Failure {
+    Handle(HandleError<StoreError>),
+    Db(DbError),
+}
+
+impl From<DbError> for Failure {
+    fn from(e: DbError) -> Self {
+        Failure::Db(e)
+    }
+}
+
+pub async fn sync(
+    State(state): State<AppState>,
+    user: AuthUser,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    if content_type != Some(CONTENT_TYPE) {
+        return error_frame(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("send sync messages as {CONTENT_TYPE}"),
+        );
+    }
+    let request: Request = match wire::decode(&body) {
+        Ok(r) => r,
+        Err(e) => return error_frame(StatusCode::BAD_REQUEST, e.code(), e.to_string()),
+    };
+    let peer = Peer {
+        user_id: user.user_id,
+        role: user.role,
+        device_id: user.device_id,
+    };
+    // Requests that only read run beside the writer; the rest are serialised through it.
+    let read_only = match &request {
+        Request::Scope => true,
+        Request::Sync(s) => s.push.is_empty(),
+        Request::RepairDoc(_) => false,
+    };
+    let work = move |conn: &mut rusqlite::Connection| -> Result<wire::Response, Failure> {
+        handle(&mut SqliteStore::new(conn), &peer, request).map_err(Failure::Handle)
+    };
+    let result = if read_only {
+        state.db.read(work).await
+    } else {
+        state.db.write(work).await
+    };
+    match result {
+        Ok(response) => frame(StatusCode::OK, &response),
+        Err(Failure::Handle(e)) => {
+            let status = match &e {
+                HandleError::BadRequest(_) => StatusCode::BAD_REQUEST,
+                HandleError::Forbidden(_) => StatusCode::FORBIDDEN,
+                HandleError::Store(inner) => {
+                    tracing::error!(error = %inner, "sync storage failure");
+                    StatusCode::INTERNAL_SERVER_ERROR
+                }
+            };
+            frame(status, &wire::Response::Error(e.reply()))
+        }
+        Err(Failure::Db(e)) => {
+            tracing::error!(error = %e, "sync database failure");
+            error_frame(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the server could not complete the request",
+            )
+        }
+    }
+}

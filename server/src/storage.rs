@@ -1,0 +1,255 @@
+//! SQLite implementation of the sync engine's [`ServerStore`].
+
+use onsite_domain::JobDoc;
+use onsite_sync::server::{DocWrite, FeedItem, FeedRead, Peer, ServerStore};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::db;
+use crate::projection;
+
+const KIND_CHANGE: i64 = 0;
+const KIND_ENTER: i64 = 1;
+const KIND_LEAVE: i64 = 2;
+
+/// The documents, feed and scopes, on one SQLite connection.
+#[derive(Debug)]
+pub struct SqliteStore<'c> {
+    conn: &'c mut Connection,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored document {0} is unreadable: {1}")]
+    Corrupt(String, String),
+    #[error("the server has no epoch; the database was not initialised")]
+    NoEpoch,
+}
+
+impl<'c> SqliteStore<'c> {
+    pub fn new(conn: &'c mut Connection) -> Self {
+        SqliteStore { conn }
+    }
+}
+
+fn head(conn: &Connection) -> Result<u64, rusqlite::Error> {
+    conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM feed", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map(|v| v as u64)
+}
+
+pub fn load_doc(conn: &Connection, doc_id: &str) -> Result<Option<JobDoc>, StoreError> {
+    let bytes: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT data FROM documents WHERE doc_id = ?1",
+            [doc_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    bytes
+        .map(|b| {
+            JobDoc::load(&b).map_err(|e| StoreError::Corrupt(doc_id.to_string(), e.to_string()))
+        })
+        .transpose()
+}
+
+impl ServerStore for SqliteStore<'_> {
+    type Error = StoreError;
+
+    fn epoch(&mut self) -> Result<String, StoreError> {
+        db::meta(self.conn, "epoch")?.ok_or(StoreError::NoEpoch)
+    }
+
+    fn load_doc(&mut self, doc_id: &str) -> Result<Option<JobDoc>, StoreError> {
+        load_doc(self.conn, doc_id)
+    }
+
+    fn commit(&mut self, peer: &Peer, writes: Vec<DocWrite>) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for w in writes {
+            let mut last_seq = None;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO feed (kind, doc_id, origin_device, hash, data)
+                     VALUES (0, ?1, ?2, ?3, ?4) ON CONFLICT (hash) DO NOTHING",
+                )?;
+                for c in &w.changes {
+                    if insert.execute(params![
+                        w.doc_id,
+                        peer.device_id,
+                        c.hash.0.as_slice(),
+                        c.bytes
+                    ])? > 0
+                    {
+                        last_seq = Some(tx.last_insert_rowid());
+                    }
+                }
+            }
+            let seq = match last_seq {
+                Some(s) => s,
+                None => head(&tx)? as i64,
+            };
+            let old_assignee: Option<Option<String>> = tx
+                .query_row(
+                    "SELECT assignee FROM documents WHERE doc_id = ?1",
+                    [&w.doc_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            tx.execute(
+                "INSERT INTO documents (doc_id, data, assignee, updated_seq) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data,
+                     assignee = excluded.assignee, updated_seq = excluded.updated_seq",
+                params![w.doc_id, w.saved, w.job.assignee, seq],
+            )?;
+            projection::upsert_job(&tx, &w.doc_id, &w.job, seq as u64)?;
+            let old = old_assignee.flatten();
+            if old != w.job.assignee {
+                if let Some(user) = &old {
+                    tx.execute(
+                        "INSERT INTO feed (kind, doc_id, user_id, origin_device) VALUES (?1, ?2, ?3, ?4)",
+                        params![KIND_LEAVE, w.doc_id, user, peer.device_id],
+                    )?;
+                    tx.execute(
+                        "DELETE FROM job_scope WHERE user_id = ?1 AND doc_id = ?2",
+                        params![user, w.doc_id],
+                    )?;
+                }
+                if let Some(user) = &w.job.assignee {
+                    tx.execute(
+                        "INSERT INTO feed (kind, doc_id, user_id, origin_device) VALUES (?1, ?2, ?3, ?4)",
+                        params![KIND_ENTER, w.doc_id, user, peer.device_id],
+                    )?;
+                    tx.execute(
+                        "INSERT INTO job_scope (user_id, doc_id, enter_seq) VALUES (?1, ?2, ?3)",
+                        params![user, w.doc_id, tx.last_insert_rowid()],
+                    )?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn read_feed(&mut self, peer: &Peer, after: u64, limit: u32) -> Result<FeedRead, StoreError> {
+        // One read transaction: the head and the items come from the same snapshot.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let head = head(&tx)?;
+        let after = after as i64;
+        let mut items = Vec::new();
+        if peer.role.sees_all_jobs() {
+            let mut stmt = tx.prepare_cached(
+                "SELECT seq, doc_id, data FROM feed
+                 WHERE seq > ?1 AND kind = 0 AND origin_device <> ?2 ORDER BY seq LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(params![after, peer.device_id, limit], |r| {
+                Ok(FeedItem::Change {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    doc: r.get(1)?,
+                    data: r.get(2)?,
+                })
+            })?;
+            for row in rows {
+                items.push(row?);
+            }
+        } else {
+            // Changes to jobs the device already holds, found through the scope (cost grows
+            // with the technician's jobs, not with the whole feed), plus scope entries/exits.
+            let mut stmt = tx.prepare_cached(
+                "SELECT seq, kind, doc_id, data FROM (
+                     SELECT f.seq, f.kind, f.doc_id, f.data FROM job_scope s
+                       JOIN feed f ON f.doc_id = s.doc_id AND f.kind = 0 AND f.seq > ?2
+                      WHERE s.user_id = ?1 AND s.enter_seq <= ?2 AND f.origin_device <> ?3
+                     UNION ALL
+                     SELECT f.seq, f.kind, f.doc_id, NULL FROM feed f
+                      WHERE f.user_id = ?1 AND f.kind <> 0 AND f.seq > ?2 AND f.origin_device <> ?3
+                 ) ORDER BY seq LIMIT ?4",
+            )?;
+            let mut enter_check = tx.prepare_cached(
+                "SELECT d.data FROM job_scope s JOIN documents d ON d.doc_id = s.doc_id
+                  WHERE s.user_id = ?1 AND s.doc_id = ?2 AND s.enter_seq = ?3",
+            )?;
+            let rows =
+                stmt.query_map(params![peer.user_id, after, peer.device_id, limit], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<Vec<u8>>>(3)?,
+                    ))
+                })?;
+            for row in rows {
+                let (seq, kind, doc, data) = row?;
+                let item = match kind {
+                    KIND_CHANGE => FeedItem::Change {
+                        seq: seq as u64,
+                        doc,
+                        data: data.unwrap_or_default(),
+                    },
+                    KIND_ENTER => {
+                        // Only the latest entry of a job still in scope brings the document.
+                        let data: Option<Vec<u8>> = enter_check
+                            .query_row(params![peer.user_id, doc, seq], |r| r.get(0))
+                            .optional()?;
+                        match data {
+                            Some(data) => FeedItem::Enter {
+                                seq: seq as u64,
+                                doc,
+                                data,
+                            },
+                            None => continue,
+                        }
+                    }
+                    _ => FeedItem::Leave {
+                        seq: seq as u64,
+                        doc,
+                    },
+                };
+                items.push(item);
+            }
+        }
+        drop(tx);
+        Ok(FeedRead { items, head })
+    }
+
+    fn in_scope(&mut self, peer: &Peer, doc_id: &str) -> Result<bool, StoreError> {
+        if peer.role.sees_all_jobs() {
+            return Ok(true);
+        }
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM job_scope WHERE user_id = ?1 AND doc_id = ?2",
+                params![peer.user_id, doc_id],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    fn scope(&mut self, peer: &Peer) -> Result<(Vec<String>, u64), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let head = head(&tx)?;
+        let docs = if peer.role.sees_all_jobs() {
+            let mut stmt = tx.prepare_cached("SELECT doc_id FROM documents ORDER BY doc_id")?;
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<Result<Vec<String>, _>>()?
+        } else {
+            let mut stmt = tx.prepare_cached(
+                "SELECT doc_id FROM job_scope WHERE user_id = ?1 ORDER BY doc_id",
+            )?;
+            stmt.query_map([&peer.user_id], |r| r.get(0))?
+                .collect::<Result<Vec<String>, _>>()?
+        };
+        drop(tx);
+        Ok((docs, head))
+    }
+}
