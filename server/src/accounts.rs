@@ -29,6 +29,9 @@ pub struct Account {
     pub display_name: String,
     pub role: Role,
     pub disabled: bool,
+    /// Access tokens carry this; bumping it invalidates them.
+    #[serde(skip)]
+    pub token_version: i64,
 }
 
 pub fn valid_username(username: &str) -> bool {
@@ -83,6 +86,7 @@ pub fn create_user(
         display_name: display_name.to_string(),
         role,
         disabled: false,
+        token_version: 0,
     })
 }
 
@@ -95,6 +99,7 @@ fn row_to_account(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Account, String)> 
             display_name: r.get(2)?,
             role: Role::parse(&role).unwrap_or(Role::Technician),
             disabled: r.get(4)?,
+            token_version: r.get(6)?,
         },
         r.get(5)?,
     ))
@@ -102,7 +107,7 @@ fn row_to_account(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Account, String)> 
 
 pub fn by_id(conn: &Connection, id: &str) -> Result<Option<Account>, rusqlite::Error> {
     conn.query_row(
-        "SELECT id, username, display_name, role, disabled, password_hash FROM users WHERE id = ?1",
+        "SELECT id, username, display_name, role, disabled, password_hash, token_version FROM users WHERE id = ?1",
         [id],
         row_to_account,
     )
@@ -112,7 +117,7 @@ pub fn by_id(conn: &Connection, id: &str) -> Result<Option<Account>, rusqlite::E
 
 pub fn by_username(conn: &Connection, username: &str) -> Result<Option<Account>, rusqlite::Error> {
     conn.query_row(
-        "SELECT id, username, display_name, role, disabled, password_hash FROM users WHERE username = ?1",
+        "SELECT id, username, display_name, role, disabled, password_hash, token_version FROM users WHERE username = ?1",
         [username],
         row_to_account,
     )
@@ -132,7 +137,7 @@ pub fn verify_login(
 ) -> Result<Option<Account>, rusqlite::Error> {
     let found = conn
         .query_row(
-            "SELECT id, username, display_name, role, disabled, password_hash FROM users WHERE username = ?1",
+            "SELECT id, username, display_name, role, disabled, password_hash, token_version FROM users WHERE username = ?1",
             [username],
             row_to_account,
         )
@@ -149,4 +154,69 @@ pub fn verify_login(
         Some((account, _)) if ok && !account.disabled => Some(account),
         _ => None,
     })
+}
+
+pub fn list(conn: &Connection) -> Result<Vec<Account>, rusqlite::Error> {
+    let mut stmt = conn.prepare(
+        "SELECT id, username, display_name, role, disabled, password_hash, token_version
+           FROM users ORDER BY username",
+    )?;
+    stmt.query_map([], row_to_account)?
+        .map(|r| r.map(|(a, _)| a))
+        .collect()
+}
+
+/// Changes the display name and/or role. A role change ends the account's access tokens.
+pub fn update(
+    conn: &Connection,
+    id: &str,
+    display_name: Option<&str>,
+    role: Option<Role>,
+) -> Result<bool, rusqlite::Error> {
+    let n = conn.execute(
+        "UPDATE users SET display_name = COALESCE(?2, display_name),
+                role = COALESCE(?3, role),
+                token_version = token_version + (CASE WHEN ?3 IS NOT NULL AND ?3 <> role THEN 1 ELSE 0 END)
+          WHERE id = ?1",
+        params![id, display_name, role.map(Role::as_str)],
+    )?;
+    Ok(n > 0)
+}
+
+pub fn set_disabled(conn: &Connection, id: &str, disabled: bool) -> Result<bool, rusqlite::Error> {
+    let n = conn.execute(
+        "UPDATE users SET disabled = ?2 WHERE id = ?1",
+        params![id, disabled],
+    )?;
+    Ok(n > 0)
+}
+
+/// Sets a new password; every access and refresh token of the account stops working.
+pub fn set_password(conn: &Connection, id: &str, password: &str) -> Result<bool, AccountError> {
+    let hash = hash_password(password)?;
+    let n = conn.execute(
+        "UPDATE users SET password_hash = ?2, token_version = token_version + 1 WHERE id = ?1",
+        params![id, hash],
+    )?;
+    Ok(n > 0)
+}
+
+pub fn delete(conn: &Connection, id: &str) -> Result<bool, rusqlite::Error> {
+    Ok(conn.execute("DELETE FROM users WHERE id = ?1", [id])? > 0)
+}
+
+/// Creates the first administrator from the environment when no administrator exists yet.
+pub fn bootstrap_admin(
+    conn: &Connection,
+    username: &str,
+    password: &str,
+) -> Result<Option<Account>, AccountError> {
+    let admins: i64 =
+        conn.query_row("SELECT COUNT(*) FROM users WHERE role = 'admin'", [], |r| {
+            r.get(0)
+        })?;
+    if admins > 0 {
+        return Ok(None);
+    }
+    create_user(conn, username, username, Role::Admin, password).map(Some)
 }

@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 
 use crate::auth::Keys;
 use crate::db::{self, Db, DbError};
+use crate::ratelimit::LoginLimiter;
 
 /// Settings of a running server.
 #[derive(Debug, Clone)]
@@ -19,6 +20,9 @@ pub struct Config {
     pub max_sync_body_bytes: usize,
     /// Largest JSON request body accepted.
     pub max_json_body_bytes: usize,
+    /// Sign-in attempts allowed per minute for one account, and from one address.
+    pub login_per_account_per_minute: u32,
+    pub login_per_address_per_minute: u32,
 }
 
 impl Config {
@@ -28,6 +32,8 @@ impl Config {
             access_token_ttl_secs: 15 * 60,
             max_sync_body_bytes: 32 * 1024 * 1024,
             max_json_body_bytes: 1024 * 1024,
+            login_per_account_per_minute: 10,
+            login_per_address_per_minute: 60,
         }
     }
 }
@@ -40,6 +46,7 @@ pub struct AppState {
     pub actor: automerge::ActorId,
     pub keys: Arc<Keys>,
     pub config: Arc<Config>,
+    pub login_limiter: LoginLimiter,
 }
 
 impl AppState {
@@ -53,6 +60,10 @@ impl AppState {
             db,
             actor: automerge::ActorId::random(),
             keys: Arc::new(Keys::from_secret(secret.as_bytes())),
+            login_limiter: LoginLimiter::new(
+                config.login_per_account_per_minute,
+                config.login_per_address_per_minute,
+            ),
             config: Arc::new(config),
         })
     }

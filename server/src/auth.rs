@@ -6,9 +6,10 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use onsite_domain::Role;
 use serde::{Deserialize, Serialize};
 
-use crate::accounts;
+use crate::accounts::{self, Account};
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::sessions;
 
 /// Signing keys of this server. `Debug` hides them.
 #[derive(Clone)]
@@ -38,20 +39,23 @@ pub struct Claims {
     pub sub: String,
     /// Device id the login is bound to.
     pub dev: String,
+    /// The account's token version when the token was issued.
+    pub ver: i64,
     pub iat: i64,
     pub exp: i64,
 }
 
 pub fn issue(
     keys: &Keys,
-    user_id: &str,
+    account: &Account,
     device_id: &str,
     ttl_secs: i64,
 ) -> Result<String, ApiError> {
     let now = chrono::Utc::now().timestamp();
     let claims = Claims {
-        sub: user_id.to_string(),
+        sub: account.id.clone(),
         dev: device_id.to_string(),
+        ver: account.token_version,
         iat: now,
         exp: now + ttl_secs,
     };
@@ -103,6 +107,69 @@ impl AuthUser {
     }
 }
 
+/// Checks the bearer token and the account and device behind it, on every request, so
+/// that disabling an account or revoking a device takes effect at once.
+pub async fn authenticate(
+    parts: &Parts,
+    state: &AppState,
+) -> Result<(AuthUser, sessions::DeviceState), ApiError> {
+    let header = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthorized("missing Authorization: Bearer token"))?;
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            ApiError::unauthorized("the Authorization header must be 'Bearer <token>'")
+        })?;
+    let claims = verify(&state.keys, token.trim())?;
+    state
+        .db
+        .read(move |conn| {
+            let account = accounts::by_id(conn, &claims.sub)?
+                .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?;
+            if account.disabled {
+                return Err(ApiError::new(
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    "account_disabled",
+                    "this account is disabled",
+                ));
+            }
+            if account.token_version != claims.ver {
+                return Err(ApiError::new(
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    "token_revoked",
+                    "the account changed since this token was issued; sign in again",
+                ));
+            }
+            let device = sessions::device_state(conn, &account.id, &claims.dev)?;
+            Ok((
+                AuthUser {
+                    user_id: account.id,
+                    username: account.username,
+                    role: account.role,
+                    device_id: claims.dev,
+                },
+                device,
+            ))
+        })
+        .await
+}
+
+pub fn revoked_error(device: sessions::DeviceState) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::UNAUTHORIZED,
+        if device.wipe {
+            "device_wiped"
+        } else {
+            "device_revoked"
+        },
+        "this device was revoked by an administrator",
+    )
+}
+
 impl<S> FromRequestParts<S> for AuthUser
 where
     AppState: FromRef<S>,
@@ -111,41 +178,11 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let state = AppState::from_ref(state);
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or_else(|| ApiError::unauthorized("missing Authorization: Bearer token"))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .ok_or_else(|| {
-                ApiError::unauthorized("the Authorization header must be 'Bearer <token>'")
-            })?;
-        let claims = verify(&state.keys, token.trim())?;
-        let account = state
-            .db
-            .read(move |conn| {
-                accounts::by_id(conn, &claims.sub)
-                    .map(|a| (a, claims.dev))
-                    .map_err(ApiError::from)
-            })
-            .await?;
-        match account {
-            (Some(a), device_id) if !a.disabled => Ok(AuthUser {
-                user_id: a.id,
-                username: a.username,
-                role: a.role,
-                device_id,
-            }),
-            (Some(_), _) => Err(ApiError::new(
-                axum::http::StatusCode::UNAUTHORIZED,
-                "account_disabled",
-                "this account is disabled",
-            )),
-            (None, _) => Err(ApiError::unauthorized("the account no longer exists")),
+        let (user, device) = authenticate(parts, &AppState::from_ref(state)).await?;
+        if device.revoked {
+            return Err(revoked_error(device));
         }
+        Ok(user)
     }
 }
 

@@ -120,12 +120,29 @@ pub fn main() -> anyhow::Result<()> {
     }
 }
 
+/// On first start, `ONSITE_ADMIN_USERNAME` and `ONSITE_ADMIN_PASSWORD` create the first
+/// administrator (only while no administrator exists; there is never a default password).
+fn bootstrap_admin(state: &AppState) -> anyhow::Result<()> {
+    let (Ok(username), Ok(password)) = (
+        std::env::var("ONSITE_ADMIN_USERNAME"),
+        std::env::var("ONSITE_ADMIN_PASSWORD"),
+    ) else {
+        return Ok(());
+    };
+    let conn = state.db.writer()?;
+    if let Some(admin) = accounts::bootstrap_admin(&conn, &username, &password)? {
+        tracing::info!(username = %admin.username, "created the first administrator");
+    }
+    Ok(())
+}
+
 fn run_server(listen: SocketAddr, config: Config) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let data_dir = config.data_dir.clone();
         let state =
             AppState::open(config).with_context(|| format!("opening {}", data_dir.display()))?;
+        bootstrap_admin(&state)?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("listening on {listen}"))?;

@@ -21,8 +21,10 @@ pub mod cli;
 pub mod db;
 pub mod error;
 pub mod projection;
+pub mod ratelimit;
 pub mod routes;
 pub mod schema;
+pub mod sessions;
 pub mod storage;
 
 pub use app::{AppState, Config, serve};

@@ -20,8 +20,36 @@ CREATE TABLE users (
     role          TEXT NOT NULL CHECK (role IN ('technician', 'back_office', 'admin')),
     password_hash TEXT NOT NULL,
     disabled      INTEGER NOT NULL DEFAULT 0,
+    -- Bumped when the password or role changes: older access tokens stop working.
+    token_version INTEGER NOT NULL DEFAULT 0,
     created_at    INTEGER NOT NULL
 ) WITHOUT ROWID;
+
+-- Every device an account has signed in on.
+CREATE TABLE devices (
+    user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    device_id  TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    last_seen  INTEGER NOT NULL,
+    revoked_at INTEGER,
+    -- Set with a revocation: the device erases its local data after its last upload.
+    wipe       INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, device_id)
+) WITHOUT ROWID;
+
+-- Rotating refresh tokens, stored as SHA-256 hashes. A family is one sign-in.
+CREATE TABLE refresh_tokens (
+    hash       BLOB PRIMARY KEY,
+    family     TEXT NOT NULL,
+    user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    device_id  TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at    INTEGER,
+    revoked    INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX refresh_by_family ON refresh_tokens (family);
+CREATE INDEX refresh_by_user ON refresh_tokens (user_id, device_id);
 
 -- Every accepted change (kind 0) and every scope entry (1) or exit (2), numbered.
 CREATE TABLE feed (

@@ -1,12 +1,18 @@
+//! Sign-in, token refresh and sign-out.
+
+use std::net::SocketAddr;
+
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::json::JsonBody;
-use crate::accounts;
+use crate::accounts::{self, Account};
 use crate::app::AppState;
 use crate::auth::{issue, valid_device_id};
 use crate::error::ApiError;
+use crate::sessions::{self, Refresh};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -17,43 +23,130 @@ pub struct LoginRequest {
 }
 
 #[derive(Debug, Serialize)]
-pub struct LoginResponse {
+pub struct TokenResponse {
     access_token: String,
+    refresh_token: String,
     token_type: &'static str,
     expires_in: i64,
     user_id: String,
+    username: String,
     role: &'static str,
+}
+
+fn tokens(
+    state: &AppState,
+    account: &Account,
+    device_id: &str,
+    refresh_token: String,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let ttl = state.config.access_token_ttl_secs;
+    Ok(Json(TokenResponse {
+        access_token: issue(&state.keys, account, device_id, ttl)?,
+        refresh_token,
+        token_type: "Bearer",
+        expires_in: ttl,
+        user_id: account.id.clone(),
+        username: account.username.clone(),
+        role: account.role.as_str(),
+    }))
 }
 
 pub async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     JsonBody(req): JsonBody<LoginRequest>,
-) -> Result<Json<LoginResponse>, ApiError> {
+) -> Result<Json<TokenResponse>, ApiError> {
     if !valid_device_id(&req.device_id) {
         return Err(ApiError::bad_request(
             "device_id must be 1–64 characters of letters, digits, '-' or '_'",
         ));
     }
-    let (username, password) = (req.username, req.password);
-    let account = state
+    state.login_limiter.check(&req.username, peer.ip())?;
+    let LoginRequest {
+        username,
+        password,
+        device_id,
+    } = req;
+    let device = device_id.clone();
+    let (account, refresh) = state
         .db
-        .read(move |conn| {
-            accounts::verify_login(conn, &username, &password).map_err(ApiError::from)
+        .write(move |conn| {
+            let account = accounts::verify_login(conn, &username, &password)?.ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_credentials",
+                    "wrong username or password, or the account is disabled",
+                )
+            })?;
+            if sessions::device_state(conn, &account.id, &device)?.revoked {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "device_revoked",
+                    "this device was revoked by an administrator",
+                ));
+            }
+            sessions::touch_device(conn, &account.id, &device)?;
+            let refresh = sessions::issue_refresh(conn, &account.id, &device, None)?;
+            Ok::<_, ApiError>((account, refresh))
         })
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                axum::http::StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
-                "wrong username or password, or the account is disabled",
-            )
-        })?;
-    let ttl = state.config.access_token_ttl_secs;
-    Ok(Json(LoginResponse {
-        access_token: issue(&state.keys, &account.id, &req.device_id, ttl)?,
-        token_type: "Bearer",
-        expires_in: ttl,
-        user_id: account.id,
-        role: account.role.as_str(),
-    }))
+        .await?;
+    tokens(&state, &account, &device_id, refresh)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    refresh_token: String,
+}
+
+pub async fn refresh(
+    State(state): State<AppState>,
+    JsonBody(req): JsonBody<RefreshRequest>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let (account, device_id, token) = state
+        .db
+        .write(move |conn| {
+            let (user_id, device_id, token) = match sessions::rotate(conn, &req.refresh_token)? {
+                Refresh::Rotated {
+                    user_id,
+                    device_id,
+                    token,
+                } => (user_id, device_id, token),
+                Refresh::Reused => {
+                    return Err(ApiError::new(
+                        StatusCode::UNAUTHORIZED,
+                        "refresh_reused",
+                        "this refresh token was already used; every session of this sign-in is revoked",
+                    ));
+                }
+                Refresh::Invalid => {
+                    return Err(ApiError::new(
+                        StatusCode::UNAUTHORIZED,
+                        "invalid_refresh",
+                        "the refresh token is not valid; sign in again",
+                    ));
+                }
+            };
+            let account = accounts::by_id(conn, &user_id)?
+                .filter(|a| !a.disabled)
+                .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "account_disabled", "this account is disabled"))?;
+            if sessions::device_state(conn, &user_id, &device_id)?.revoked {
+                return Err(ApiError::new(StatusCode::UNAUTHORIZED, "device_revoked", "this device was revoked by an administrator"));
+            }
+            sessions::touch_device(conn, &user_id, &device_id)?;
+            Ok::<_, ApiError>((account, device_id, token))
+        })
+        .await?;
+    tokens(&state, &account, &device_id, token)
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    JsonBody(req): JsonBody<RefreshRequest>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .db
+        .write(move |conn| sessions::logout(conn, &req.refresh_token).map_err(ApiError::from))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,5 +1,6 @@
 //! The HTTP surface: one router, handlers grouped by concern.
 
+mod admin;
 mod auth;
 mod jobs;
 mod json;
@@ -20,6 +21,21 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(sync_limit));
     let json_routes = Router::new()
         .route("/v1/auth/login", post(auth::login))
+        .route("/v1/auth/refresh", post(auth::refresh))
+        .route("/v1/auth/logout", post(auth::logout))
+        .route("/v1/admin/users", post(admin::create).get(admin::list))
+        .route(
+            "/v1/admin/users/{id}",
+            get(admin::get).patch(admin::update).delete(admin::delete),
+        )
+        .route("/v1/admin/users/{id}/disable", post(admin::disable))
+        .route("/v1/admin/users/{id}/enable", post(admin::enable))
+        .route("/v1/admin/users/{id}/password", post(admin::reset_password))
+        .route("/v1/admin/users/{id}/devices", get(admin::devices))
+        .route(
+            "/v1/admin/users/{id}/devices/{device_id}/revoke",
+            post(admin::revoke_device),
+        )
         .route("/v1/jobs", post(jobs::create).get(jobs::list))
         .route("/v1/jobs/{id}", get(jobs::get))
         .route("/v1/jobs/{id}/assign", post(jobs::assign))

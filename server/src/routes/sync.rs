@@ -8,8 +8,10 @@ use onsite_sync::server::{HandleError, Peer, handle};
 use onsite_sync::wire::{self, CONTENT_TYPE, ErrorReply, Request};
 
 use crate::app::AppState;
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, authenticate, revoked_error};
 use crate::db::DbError;
+use crate::error::ApiError;
+use crate::sessions::DeviceState;
 use crate::storage::{SqliteStore, StoreError};
 
 fn frame(status: StatusCode, response: &wire::Response) -> Response {
@@ -31,6 +33,14 @@ fn error_frame(status: StatusCode, code: &str, message: impl Into<String>) -> Re
     )
 }
 
+fn wiped() -> Response {
+    error_frame(
+        StatusCode::UNAUTHORIZED,
+        "device_wiped",
+        "this device was revoked by an administrator: erase its data",
+    )
+}
+
 enum Failure {
     Handle(HandleError<StoreError>),
     Db(DbError),
@@ -42,9 +52,28 @@ impl From<DbError> for Failure {
     }
 }
 
+/// The caller of the sync endpoint. A device revoked with a wipe may still upload once:
+/// what the server accepts is kept, then the device is told to erase its data.
+pub struct SyncCaller(AuthUser, DeviceState);
+
+impl axum::extract::FromRequestParts<AppState> for SyncCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (user, device) = authenticate(parts, state).await?;
+        if device.revoked && !device.wipe {
+            return Err(revoked_error(device));
+        }
+        Ok(SyncCaller(user, device))
+    }
+}
+
 pub async fn sync(
     State(state): State<AppState>,
-    user: AuthUser,
+    SyncCaller(user, device): SyncCaller,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -58,10 +87,21 @@ pub async fn sync(
             format!("send sync messages as {CONTENT_TYPE}"),
         );
     }
-    let request: Request = match wire::decode(&body) {
+    let mut request: Request = match wire::decode(&body) {
         Ok(r) => r,
         Err(e) => return error_frame(StatusCode::BAD_REQUEST, e.code(), e.to_string()),
     };
+    let wiping = device.revoked;
+    if wiping {
+        // Last contact of a revoked device: take its uploads, give it nothing.
+        request = match request {
+            Request::Sync(mut s) => {
+                s.pull = None;
+                Request::Sync(s)
+            }
+            _ => return wiped(),
+        };
+    }
     let peer = Peer {
         user_id: user.user_id,
         role: user.role,
@@ -82,6 +122,7 @@ pub async fn sync(
         state.db.write(work).await
     };
     match result {
+        Ok(_) if wiping => wiped(),
         Ok(response) => frame(StatusCode::OK, &response),
         Err(Failure::Handle(e)) => {
             let status = match &e {

@@ -1,0 +1,279 @@
+//! Account administration (admin role only).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use onsite_domain::Role;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::json::JsonBody;
+use crate::accounts::{self, Account, AccountError};
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::sessions;
+
+const ADMIN: &[Role] = &[Role::Admin];
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::BadUsername | AccountError::WeakPassword => {
+                ApiError::bad_request(e.to_string())
+            }
+            AccountError::Taken(_) => {
+                ApiError::new(StatusCode::CONFLICT, "username_taken", e.to_string())
+            }
+            AccountError::Sqlite(e) => ApiError::internal(e),
+            AccountError::Hash(e) => ApiError::internal(e),
+        }
+    }
+}
+
+fn parse_role(role: &str) -> Result<Role, ApiError> {
+    Role::parse(role)
+        .ok_or_else(|| ApiError::bad_request("role must be technician, back_office or admin"))
+}
+
+fn found(ok: bool) -> Result<(), ApiError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("no account with that id"))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    username: String,
+    display_name: Option<String>,
+    role: String,
+    password: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(req): JsonBody<CreateUser>,
+) -> Result<(StatusCode, Json<Account>), ApiError> {
+    user.require(ADMIN)?;
+    let role = parse_role(&req.role)?;
+    let display = req.display_name.unwrap_or_else(|| req.username.clone());
+    if display.trim().is_empty() || display.chars().count() > 100 {
+        return Err(ApiError::bad_request(
+            "display_name must be 1–100 characters",
+        ));
+    }
+    let account = state
+        .db
+        .write(move |conn| {
+            accounts::create_user(conn, &req.username, &display, role, &req.password)
+                .map_err(ApiError::from)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(account)))
+}
+
+pub async fn list(State(state): State<AppState>, user: AuthUser) -> Result<Json<Value>, ApiError> {
+    user.require(ADMIN)?;
+    let users = state
+        .db
+        .read(|conn| accounts::list(conn).map_err(ApiError::from))
+        .await?;
+    Ok(Json(json!({ "users": users })))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<Account>, ApiError> {
+    user.require(ADMIN)?;
+    state
+        .db
+        .read(move |conn| {
+            accounts::by_id(conn, &id)?
+                .ok_or_else(|| ApiError::not_found("no account with that id"))
+        })
+        .await
+        .map(Json)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    display_name: Option<String>,
+    role: Option<String>,
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<UpdateUser>,
+) -> Result<Json<Account>, ApiError> {
+    user.require(ADMIN)?;
+    let role = req.role.as_deref().map(parse_role).transpose()?;
+    if let Some(d) = &req.display_name
+        && (d.trim().is_empty() || d.chars().count() > 100)
+    {
+        return Err(ApiError::bad_request(
+            "display_name must be 1–100 characters",
+        ));
+    }
+    if id == user.user_id && role.is_some_and(|r| r != Role::Admin) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "self_lockout",
+            "you cannot remove your own admin role",
+        ));
+    }
+    state
+        .db
+        .write(move |conn| {
+            found(accounts::update(
+                conn,
+                &id,
+                req.display_name.as_deref(),
+                role,
+            )?)?;
+            accounts::by_id(conn, &id)?
+                .ok_or_else(|| ApiError::not_found("no account with that id"))
+        })
+        .await
+        .map(Json)
+}
+
+async fn set_disabled(
+    state: AppState,
+    user: AuthUser,
+    id: String,
+    disabled: bool,
+) -> Result<StatusCode, ApiError> {
+    user.require(ADMIN)?;
+    if disabled && id == user.user_id {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "self_lockout",
+            "you cannot disable your own account",
+        ));
+    }
+    state
+        .db
+        .write(move |conn| {
+            found(accounts::set_disabled(conn, &id, disabled)?)?;
+            if disabled {
+                sessions::revoke_user(conn, &id)?;
+            }
+            Ok::<_, ApiError>(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn disable(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    set_disabled(state, user, id, true).await
+}
+
+pub async fn enable(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    set_disabled(state, user, id, false).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPassword {
+    password: String,
+}
+
+pub async fn reset_password(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<ResetPassword>,
+) -> Result<StatusCode, ApiError> {
+    user.require(ADMIN)?;
+    state
+        .db
+        .write(move |conn| {
+            found(accounts::set_password(conn, &id, &req.password)?)?;
+            sessions::revoke_user(conn, &id)?;
+            Ok::<_, ApiError>(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    user.require(ADMIN)?;
+    if id == user.user_id {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "self_lockout",
+            "you cannot delete your own account",
+        ));
+    }
+    state
+        .db
+        .write(move |conn| found(accounts::delete(conn, &id)?))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn devices(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    user.require(ADMIN)?;
+    state
+        .db
+        .read(move |conn| {
+            accounts::by_id(conn, &id)?
+                .ok_or_else(|| ApiError::not_found("no account with that id"))?;
+            Ok(Json(json!({ "devices": sessions::devices(conn, &id)? })))
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeDevice {
+    #[serde(default)]
+    wipe: bool,
+}
+
+pub async fn revoke_device(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path((id, device_id)): Path<(String, String)>,
+    JsonBody(req): JsonBody<RevokeDevice>,
+) -> Result<StatusCode, ApiError> {
+    user.require(ADMIN)?;
+    state
+        .db
+        .write(move |conn| {
+            if sessions::revoke_device(conn, &id, &device_id, req.wipe)? {
+                Ok(())
+            } else {
+                Err(ApiError::not_found(
+                    "that account never signed in on that device",
+                ))
+            }
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
