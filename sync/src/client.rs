@@ -125,6 +125,8 @@ enum Phase {
         doc: String,
         state: Box<automerge::sync::State>,
         rounds: u32,
+        /// Received changes still waiting for their dependencies (see [`with_held`]).
+        held: Vec<Vec<u8>>,
     },
     Done,
 }
@@ -146,6 +148,11 @@ pub struct ClientSync {
     repairing: BTreeSet<String>,
     /// Cursor to adopt once the repair queue is done (full repair after a reset).
     cursor_after_repair: Option<Cursor>,
+    /// The documents in this device's scope, as the server listed them for a full repair.
+    scope: Option<BTreeSet<String>>,
+    /// Documents whose repair must wait for changes others have to bring back first; not
+    /// uploaded or repaired again in this run.
+    deferred: BTreeSet<String>,
     pull_done: bool,
     report: SyncReport,
 }
@@ -159,6 +166,9 @@ impl std::fmt::Debug for ClientSync {
     }
 }
 
+/// The refusal code of a change to a job outside the sender's scope.
+const NOT_ASSIGNED: &str = "not_assigned";
+
 type EngineResult<T, S> = std::result::Result<T, SyncError<<S as ClientStore>::Error>>;
 
 impl ClientSync {
@@ -170,6 +180,8 @@ impl ClientSync {
             repair_queue: VecDeque::new(),
             repairing: BTreeSet::new(),
             cursor_after_repair: None,
+            scope: None,
+            deferred: BTreeSet::new(),
             pull_done: false,
             report: SyncReport::default(),
         }
@@ -184,7 +196,10 @@ impl ClientSync {
     }
 
     /// The next request to send, or `None` when the device is up to date.
-    pub fn next_request<S: ClientStore>(&mut self, store: &mut S) -> EngineResult<Option<Request>, S> {
+    pub fn next_request<S: ClientStore>(
+        &mut self,
+        store: &mut S,
+    ) -> EngineResult<Option<Request>, S> {
         loop {
             match &mut self.phase {
                 Phase::Done => return Ok(None),
@@ -192,7 +207,12 @@ impl ClientSync {
                     self.sent = Sent::Scope;
                     return Ok(Some(Request::Scope));
                 }
-                Phase::Repair { doc, state, rounds } => {
+                Phase::Repair {
+                    doc,
+                    state,
+                    rounds,
+                    held,
+                } => {
                     *rounds += 1;
                     if *rounds > self.options.max_repair_rounds {
                         return Err(SyncError::RepairStuck {
@@ -200,10 +220,17 @@ impl ClientSync {
                             rounds: *rounds - 1,
                         });
                     }
-                    let mut local = store
+                    let stored = store
                         .load_doc(doc)
                         .map_err(SyncError::Store)?
                         .unwrap_or_else(JobDoc::empty);
+                    let mut local = with_held(stored, held)?;
+                    // The server keeps no sync state between requests, and what it was sent
+                    // may not have stuck (changes waiting for missing dependencies are not
+                    // committed; a restart or restore can lose them). So what to send is
+                    // decided afresh from the server's last answer (its heads, have and need),
+                    // never skipped because an earlier message of this run carried it.
+                    state.sent_hashes.clear();
                     let message = local.automerge().sync().generate_sync_message(state);
                     match message {
                         Some(message) => {
@@ -239,8 +266,15 @@ impl ClientSync {
                     }
                 }
                 Phase::Normal => {
+                    let skip = if self.deferred.is_empty() {
+                        std::borrow::Cow::Borrowed(&self.repairing)
+                    } else {
+                        std::borrow::Cow::Owned(
+                            self.repairing.union(&self.deferred).cloned().collect(),
+                        )
+                    };
                     let pushed = store
-                        .pending(self.options.push_bytes, &self.repairing)
+                        .pending(self.options.push_bytes, &skip)
                         .map_err(SyncError::Store)?;
                     if pushed.is_empty() && self.pull_done {
                         if self.repair_queue.is_empty() {
@@ -273,7 +307,11 @@ impl ClientSync {
     }
 
     /// Takes the server's answer to the last request and commits its effects.
-    pub fn handle_response<S: ClientStore>(&mut self, store: &mut S, response: Response) -> EngineResult<(), S> {
+    pub fn handle_response<S: ClientStore>(
+        &mut self,
+        store: &mut S,
+        response: Response,
+    ) -> EngineResult<(), S> {
         let sent = std::mem::replace(&mut self.sent, Sent::Nothing);
         match (sent, response) {
             (_, Response::Error(e)) => Err(SyncError::Server {
@@ -302,7 +340,8 @@ impl ClientSync {
         let refused_docs: BTreeSet<&str> = resp.refused.iter().map(|r| r.doc.as_str()).collect();
         let repair_docs: BTreeSet<&str> = resp.needs_repair.iter().map(String::as_str).collect();
         for p in &pushed {
-            if !refused_docs.contains(p.doc_id.as_str()) && !repair_docs.contains(p.doc_id.as_str()) {
+            if !refused_docs.contains(p.doc_id.as_str()) && !repair_docs.contains(p.doc_id.as_str())
+            {
                 commit.acked.push(p.hash.clone());
                 self.report.uploaded += 1;
             }
@@ -350,13 +389,21 @@ impl ClientSync {
             let doc = match store.load_doc(&snap.doc).map_err(SyncError::Store)? {
                 Some(mut local) => match local.merge_saved(&snap.data) {
                     Ok(()) => local,
-                    Err(e) => return Err(SyncError::Protocol(format!("bad document {}: {e}", snap.doc))),
+                    Err(e) => {
+                        return Err(SyncError::Protocol(format!(
+                            "bad document {}: {e}",
+                            snap.doc
+                        )));
+                    }
                 },
                 None => JobDoc::load(&snap.data)
                     .map_err(|e| SyncError::Protocol(format!("bad document {}: {e}", snap.doc)))?,
             };
             if doc.job().is_err() {
-                return Err(SyncError::Protocol(format!("document {} is not a job", snap.doc)));
+                return Err(SyncError::Protocol(format!(
+                    "document {} is not a job",
+                    snap.doc
+                )));
             }
             self.report.docs_received += 1;
             touched.retain(|(id, _)| id != &snap.doc);
@@ -397,8 +444,9 @@ impl ClientSync {
                 commit.acked.extend(pending.iter().map(|p| p.hash.clone()));
                 commit.conflicts.push(ConflictRecord {
                     doc_id: id.clone(),
-                    code: "not_assigned".into(),
-                    message: "the job was reassigned before these changes reached the server".into(),
+                    code: NOT_ASSIGNED.into(),
+                    message: "the job was reassigned before these changes reached the server"
+                        .into(),
                     changes: pending,
                 });
             }
@@ -411,50 +459,68 @@ impl ClientSync {
         Ok(())
     }
 
-    fn on_scope<S: ClientStore>(&mut self, store: &mut S, reply: ScopeReply) -> EngineResult<(), S> {
+    fn on_scope<S: ClientStore>(
+        &mut self,
+        store: &mut S,
+        reply: ScopeReply,
+    ) -> EngineResult<(), S> {
         let scope: BTreeSet<String> = reply.docs.into_iter().collect();
-        let mut drop_docs = Vec::new();
+        // Every local document is repaired, in scope or not. One outside the scope may be a
+        // job the server lost in a restore (created here and acknowledged, so no longer in
+        // the outbox): only the repair brings it back. One the server keeps out of this
+        // device's scope is refused, then dropped (see `on_repair`).
         for local in store.doc_ids().map_err(SyncError::Store)? {
-            if scope.contains(&local) {
-                continue;
-            }
-            if store.pending_for(&local).map_err(SyncError::Store)?.is_empty() {
-                drop_docs.push(local);
-            } else {
-                // Let the server judge it: it may be a job this device created offline.
-                self.queue_repair(&local);
-            }
+            self.queue_repair(&local);
         }
         for doc in &scope {
             self.queue_repair(doc);
         }
         self.cursor_after_repair = Some(reply.cursor);
-        self.report.docs_left += drop_docs.len();
-        store
-            .commit(ClientCommit {
-                drop_docs,
-                ..ClientCommit::default()
-            })
-            .map_err(SyncError::Store)?;
+        self.scope = Some(scope);
         self.start_next_repair(store)
     }
 
-    fn on_repair<S: ClientStore>(&mut self, store: &mut S, reply: RepairReply) -> EngineResult<(), S> {
-        let Phase::Repair { doc, state, .. } = &mut self.phase else {
+    fn on_repair<S: ClientStore>(
+        &mut self,
+        store: &mut S,
+        reply: RepairReply,
+    ) -> EngineResult<(), S> {
+        let Phase::Repair {
+            doc, state, held, ..
+        } = &mut self.phase
+        else {
             return Err(SyncError::Protocol("unexpected repair reply".into()));
         };
         if reply.doc != *doc {
-            return Err(SyncError::Protocol("repair reply for another document".into()));
+            return Err(SyncError::Protocol(
+                "repair reply for another document".into(),
+            ));
         }
         let doc_id = doc.clone();
         let mut commit = ClientCommit::default();
         if let Some(refused) = reply.refused {
+            if refused.code != NOT_ASSIGNED {
+                // This device checks its own edits against the write policy before recording
+                // them, so a refusal here is about changes it relays for others: after a
+                // restore the repair uploads everything the server lacks, and a technician may
+                // not upload, say, the back office's review. Its own changes depend on those,
+                // so nothing can be given up: keep the document and the outbox as they are,
+                // and try again once the changes' authors have brought them back.
+                self.deferred.insert(doc_id);
+                return self.start_next_repair(store);
+            }
             self.report.refused += 1;
-            match revert_to_server_state(store, &doc_id, &mut commit, &refused)? {
-                Some(reverted) if reverted.clone().job().is_ok() => {
-                    commit.docs.push((doc_id.clone(), reverted))
+            let out_of_scope = self.scope.as_ref().is_some_and(|s| !s.contains(&doc_id));
+            if out_of_scope {
+                give_up_document(store, &doc_id, &mut commit, &refused)?;
+                self.report.docs_left += 1;
+            } else {
+                match revert_to_server_state(store, &doc_id, &mut commit, &refused)? {
+                    Some(reverted) if reverted.clone().job().is_ok() => {
+                        commit.docs.push((doc_id.clone(), reverted))
+                    }
+                    _ => commit.drop_docs.push(doc_id.clone()),
                 }
-                _ => commit.drop_docs.push(doc_id.clone()),
             }
             store.commit(commit).map_err(SyncError::Store)?;
             self.report.changed_docs.insert(doc_id);
@@ -465,16 +531,23 @@ impl ClientSync {
         };
         let message = automerge::sync::Message::decode(&message)
             .map_err(|e| SyncError::Protocol(format!("bad repair message: {e}")))?;
-        let mut local = store
+        let mut stored = store
             .load_doc(&doc_id)
             .map_err(SyncError::Store)?
             .unwrap_or_else(JobDoc::empty);
-        let before = local.heads();
+        let before = stored.heads();
+        let mut local = with_held(stored, held)?;
+        let chunks: Vec<Vec<u8>> = message.changes.iter().map(<[u8]>::to_vec).collect();
         local
             .automerge()
             .sync()
             .receive_sync_message(state, message)
             .map_err(|e| SyncError::Protocol(format!("repair message rejected: {e}")))?;
+        if local.missing_deps().is_empty() {
+            held.clear();
+        } else {
+            held.extend(chunks);
+        }
         if local.heads() != before && local.job().is_ok() {
             self.report.changed_docs.insert(doc_id.clone());
             commit.docs.push((doc_id, local));
@@ -484,7 +557,7 @@ impl ClientSync {
     }
 
     fn queue_repair(&mut self, doc: &str) {
-        if self.repairing.insert(doc.to_string()) {
+        if !self.deferred.contains(doc) && self.repairing.insert(doc.to_string()) {
             self.repair_queue.push_back(doc.to_string());
         }
     }
@@ -496,11 +569,20 @@ impl ClientSync {
                     doc,
                     state: Box::default(),
                     rounds: 0,
+                    held: Vec::new(),
                 };
             }
             None => {
                 self.repairing.clear();
+                self.scope = None;
                 if let Some(cursor) = self.cursor_after_repair.take() {
+                    if !self.deferred.is_empty() {
+                        // Keep the old cursor, so that the next run repairs everything again
+                        // (the deferred documents included). Pulling now with that cursor
+                        // would only be answered with another reset: this run is over.
+                        self.phase = Phase::Done;
+                        return Ok(());
+                    }
                     store
                         .commit(ClientCommit {
                             cursor: Some(cursor),
@@ -517,6 +599,25 @@ impl ClientSync {
     }
 }
 
+/// The stored document plus the received changes still waiting for their dependencies.
+///
+/// The store keeps only complete documents, so a change the server sent whose
+/// dependencies have not arrived (a false positive of the server's reading of our Bloom
+/// filter) would be forgotten between two rounds, and this device would never ask for the
+/// missing dependencies: the exchange would loop. Keeping those changes for the length of
+/// the repair and re-applying them to the stored document before each round lets Automerge
+/// see what it lacks and put it in `need`.
+fn with_held<E: std::error::Error>(
+    mut doc: JobDoc,
+    held: &[Vec<u8>],
+) -> Result<JobDoc, SyncError<E>> {
+    for chunk in held {
+        doc.merge_saved(chunk)
+            .map_err(|e| SyncError::Protocol(format!("held repair change rejected: {e}")))?;
+    }
+    Ok(doc)
+}
+
 fn group_by_doc(pending: &[Pending]) -> Vec<DocChanges> {
     let mut out: Vec<DocChanges> = Vec::new();
     for p in pending {
@@ -529,6 +630,44 @@ fn group_by_doc(pending: &[Pending]) -> Vec<DocChanges> {
         }
     }
     out
+}
+
+/// Drops a document the server no longer gives this device, found by a full repair (which
+/// follows a restore of the server, or a feed that lost what the cursor points to).
+///
+/// The server may have lost changes this device had made and seen acknowledged (they are no
+/// longer in the outbox), and this device cannot tell which: so its whole copy of the
+/// document goes to the conflict log with the refusal, the unacknowledged changes first.
+fn give_up_document<S: ClientStore>(
+    store: &mut S,
+    doc_id: &str,
+    commit: &mut ClientCommit,
+    refused: &crate::wire::Refused,
+) -> EngineResult<(), S> {
+    let mut changes = store.pending_for(doc_id).map_err(SyncError::Store)?;
+    let pending: BTreeSet<String> = changes.iter().map(|p| p.hash.clone()).collect();
+    if let Some(mut local) = store.load_doc(doc_id).map_err(SyncError::Store)? {
+        for change in local.changes_since(&[]) {
+            let hash = change.hash().to_string();
+            if !pending.contains(&hash) {
+                changes.push(Pending {
+                    doc_id: doc_id.to_string(),
+                    hash,
+                    bytes: change.raw_bytes().to_vec(),
+                });
+            }
+        }
+    }
+    commit.acked.extend(pending);
+    commit.conflicts.push(ConflictRecord {
+        doc_id: doc_id.to_string(),
+        code: refused.code.clone(),
+        message: refused.message.clone(),
+        changes,
+    });
+    commit.docs.retain(|(d, _)| d != doc_id);
+    commit.drop_docs.push(doc_id.to_string());
+    Ok(())
 }
 
 /// Moves a document's unacknowledged changes to the conflict log and rebuilds the document

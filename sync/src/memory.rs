@@ -13,9 +13,21 @@ use crate::wire::Cursor;
 
 #[derive(Debug, Clone)]
 enum Entry {
-    Change { doc: String, origin: String, data: Vec<u8> },
-    Enter { doc: String, user: String, origin: String },
-    Leave { doc: String, user: String, origin: String },
+    Change {
+        doc: String,
+        origin: String,
+        data: Vec<u8>,
+    },
+    Enter {
+        doc: String,
+        user: String,
+        origin: String,
+    },
+    Leave {
+        doc: String,
+        user: String,
+        origin: String,
+    },
 }
 
 /// The server's durable state, in memory.
@@ -49,6 +61,16 @@ impl MemoryServerStore {
 
     pub fn head(&self) -> u64 {
         self.feed.len() as u64
+    }
+
+    /// Whether the `Enter` item at `seq` was caused by the peer's own device (which is
+    /// never sent that item: it holds the document it uploaded).
+    fn entered_by(&self, seq: u64, peer: &Peer) -> bool {
+        let index = seq.checked_sub(1).and_then(|i| usize::try_from(i).ok());
+        matches!(
+            index.and_then(|i| self.feed.get(i)),
+            Some(Entry::Enter { origin, .. }) if origin == &peer.device_id
+        )
     }
 }
 
@@ -118,7 +140,9 @@ impl ServerStore for MemoryServerStore {
                         || self
                             .scope
                             .get(&(doc.clone(), peer.user_id.clone()))
-                            .is_some_and(|entered| *entered <= after);
+                            .is_some_and(|&entered| {
+                                entered <= after || self.entered_by(entered, peer)
+                            });
                     if visible {
                         items.push(FeedItem::Change {
                             seq,
@@ -206,7 +230,11 @@ impl ClientStore for MemoryClientStore {
         Ok(self.cursor.clone())
     }
 
-    fn pending(&mut self, max_bytes: usize, skip: &BTreeSet<String>) -> Result<Vec<Pending>, Infallible> {
+    fn pending(
+        &mut self,
+        max_bytes: usize,
+        skip: &BTreeSet<String>,
+    ) -> Result<Vec<Pending>, Infallible> {
         let mut out = Vec::new();
         let mut bytes = 0;
         for p in self.outbox.iter().filter(|p| !skip.contains(&p.doc_id)) {

@@ -9,8 +9,8 @@ use onsite_domain::{Actor, Job, JobDoc, Refusal, Role, check_write};
 use serde_bytes::ByteBuf;
 
 use crate::wire::{
-    Cursor, DocChange, DocChanges, DocSnapshot, ErrorReply, Page, PullReply, PullRequest,
-    Refused, RepairDoc, RepairReply, Request, Response, ScopeReply, SyncRequest, SyncResponse,
+    Cursor, DocChange, DocChanges, DocSnapshot, ErrorReply, Page, PullReply, PullRequest, Refused,
+    RepairDoc, RepairReply, Request, Response, ScopeReply, SyncRequest, SyncResponse,
 };
 
 /// The most feed items a server puts in one page, whatever the device asks for.
@@ -58,9 +58,17 @@ pub struct NewChange {
 #[derive(Debug, Clone, PartialEq)]
 pub enum FeedItem {
     /// A change to a document the peer already holds.
-    Change { seq: u64, doc: String, data: Vec<u8> },
+    Change {
+        seq: u64,
+        doc: String,
+        data: Vec<u8>,
+    },
     /// A document entered the peer's scope; `data` is the whole document now.
-    Enter { seq: u64, doc: String, data: Vec<u8> },
+    Enter {
+        seq: u64,
+        doc: String,
+        data: Vec<u8>,
+    },
     /// A document left the peer's scope.
     Leave { seq: u64, doc: String },
 }
@@ -68,7 +76,9 @@ pub enum FeedItem {
 impl FeedItem {
     pub fn seq(&self) -> u64 {
         match self {
-            FeedItem::Change { seq, .. } | FeedItem::Enter { seq, .. } | FeedItem::Leave { seq, .. } => *seq,
+            FeedItem::Change { seq, .. }
+            | FeedItem::Enter { seq, .. }
+            | FeedItem::Leave { seq, .. } => *seq,
         }
     }
 }
@@ -84,8 +94,12 @@ impl FeedItem {
 ///   `limit` items visible to the peer: for a role that sees all jobs, every change not
 ///   uploaded by the peer's device; for a technician, `Enter`/`Leave` items of their own
 ///   scope not caused by the peer's device, and changes not uploaded by the peer's device
-///   to jobs now in their scope that entered it at or before `after`. It also returns the
-///   head (the highest sequence number), read in the same snapshot.
+///   to jobs now in their scope that entered it at or before `after` or whose entry the
+///   peer's device caused. (An `Enter` item brings the whole document, so the changes
+///   before it are not needed; but the device that caused the entry, by creating the job or
+///   by bringing it back in a repair, is not sent that item: it holds what it uploaded and
+///   needs every later change, even when its cursor is still before the entry.) It also
+///   returns the head (the highest sequence number), read in the same snapshot.
 pub trait ServerStore {
     type Error: std::error::Error + Send + Sync + 'static;
 
@@ -137,7 +151,11 @@ impl<E: std::error::Error> HandleError<E> {
 type HandleResult<T, S> = std::result::Result<T, HandleError<<S as ServerStore>::Error>>;
 
 /// Handles one request from `peer`.
-pub fn handle<S: ServerStore>(store: &mut S, peer: &Peer, request: Request) -> HandleResult<Response, S> {
+pub fn handle<S: ServerStore>(
+    store: &mut S,
+    peer: &Peer,
+    request: Request,
+) -> HandleResult<Response, S> {
     if peer.role == Role::Admin {
         return Err(HandleError::Forbidden(
             "administrator accounts do not sync jobs".into(),
@@ -192,13 +210,32 @@ fn decode_changes<E: std::error::Error>(
     Ok(out)
 }
 
-fn sync<S: ServerStore>(store: &mut S, peer: &Peer, req: SyncRequest) -> HandleResult<SyncResponse, S> {
+fn sync<S: ServerStore>(
+    store: &mut S,
+    peer: &Peer,
+    req: SyncRequest,
+) -> HandleResult<SyncResponse, S> {
     // Decode everything before touching anything: a malformed request changes nothing.
     let decoded = decode_changes::<S::Error>(&req.push)?;
     let mut writes = Vec::new();
     let mut refused = Vec::new();
     let mut needs_repair = Vec::new();
+    // A device whose cursor is from another epoch (the server was restored) has not seen
+    // what the server lost, and its changes would be judged against that loss: a job whose
+    // assignment to it was lost would refuse its honest work. Its push waits: the documents
+    // go through the repair the pull is about to ask for, which brings the losses back.
+    let epoch_changed = match &req.pull {
+        Some(PullRequest {
+            cursor: Some(cursor),
+            ..
+        }) => cursor.epoch != store.epoch().map_err(HandleError::Store)?,
+        _ => false,
+    };
     for (doc_id, changes) in decoded {
+        if epoch_changed {
+            needs_repair.push(doc_id);
+            continue;
+        }
         match accept_changes(store, peer, &doc_id, |doc| {
             doc.apply_changes(changes).map_err(|e| e.to_string())
         })? {
@@ -313,7 +350,11 @@ fn accept_changes<S: ServerStore>(
     })))
 }
 
-fn read_page<S: ServerStore>(store: &mut S, peer: &Peer, pull: PullRequest) -> HandleResult<PullReply, S> {
+fn read_page<S: ServerStore>(
+    store: &mut S,
+    peer: &Peer,
+    pull: PullRequest,
+) -> HandleResult<PullReply, S> {
     let epoch = store.epoch().map_err(HandleError::Store)?;
     let after = match &pull.cursor {
         Some(c) if c.epoch != epoch => None,
@@ -322,7 +363,9 @@ fn read_page<S: ServerStore>(store: &mut S, peer: &Peer, pull: PullRequest) -> H
     };
     let limit = pull.max_items.clamp(1, MAX_PAGE_ITEMS);
     let read = match after {
-        Some(after) => store.read_feed(peer, after, limit).map_err(HandleError::Store)?,
+        Some(after) => store
+            .read_feed(peer, after, limit)
+            .map_err(HandleError::Store)?,
         None => FeedRead::default(),
     };
     let after = match after {
@@ -375,13 +418,16 @@ fn read_page<S: ServerStore>(store: &mut S, peer: &Peer, pull: PullRequest) -> H
     Ok(PullReply::Page(page))
 }
 
-fn repair<S: ServerStore>(store: &mut S, peer: &Peer, req: RepairDoc) -> HandleResult<RepairReply, S> {
+fn repair<S: ServerStore>(
+    store: &mut S,
+    peer: &Peer,
+    req: RepairDoc,
+) -> HandleResult<RepairReply, S> {
     if !valid_doc_id(&req.doc) {
         return Err(HandleError::BadRequest("document id is not a UUID".into()));
     }
-    let message = automerge::sync::Message::decode(&req.message).map_err(|e| {
-        HandleError::BadRequest(format!("not an Automerge sync message: {e}"))
-    })?;
+    let message = automerge::sync::Message::decode(&req.message)
+        .map_err(|e| HandleError::BadRequest(format!("not an Automerge sync message: {e}")))?;
     let mut state = automerge::sync::State::new();
     let mut received = None;
     let outcome = accept_changes(store, peer, &req.doc, |doc| {

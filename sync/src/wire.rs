@@ -90,7 +90,9 @@ pub enum PullReply {
     Page(Page),
     /// The cursor belongs to another epoch or lies beyond the feed: repair every document
     /// in scope, then continue from `cursor`.
-    Reset { cursor: Cursor },
+    Reset {
+        cursor: Cursor,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -213,7 +215,9 @@ mod tests {
         let frame = encode(&req);
         assert_eq!(decode::<Request>(&frame).unwrap(), req);
         assert_eq!(
-            decode::<Request>(&frame[..frame.len() - 3]).unwrap_err().code(),
+            decode::<Request>(&frame[..frame.len() - 3])
+                .unwrap_err()
+                .code(),
             "malformed_message"
         );
         let mut v2 = frame.clone();

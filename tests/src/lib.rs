@@ -4,6 +4,9 @@
 //! a separate `onsite` process that can be killed), accounts, and the HTTP calls the back
 //! office makes. Every server gets its own temporary data directory, removed on drop.
 
+pub mod proxy;
+pub mod raw;
+
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -29,6 +32,7 @@ pub fn http() -> reqwest::Client {
 /// A server running inside the test process.
 pub struct TestServer {
     pub addr: SocketAddr,
+    config: Config,
     dir: TempDir,
     running: Option<(oneshot::Sender<()>, JoinHandle<std::io::Result<()>>)>,
     http: reqwest::Client,
@@ -44,11 +48,19 @@ impl std::fmt::Debug for TestServer {
 
 impl TestServer {
     pub async fn start() -> anyhow::Result<TestServer> {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts a server whose configuration `adjust` changes first.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> anyhow::Result<TestServer> {
         let dir = tempfile::tempdir()?;
+        let mut config = Config::new(dir.path());
+        adjust(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let mut server = TestServer {
             addr,
+            config,
             dir,
             running: None,
             http: http(),
@@ -58,7 +70,7 @@ impl TestServer {
     }
 
     fn spawn(&mut self, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
-        let state = AppState::open(Config::new(self.dir.path()))?;
+        let state = AppState::open(self.config.clone())?;
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(onsite_server::serve(listener, state, async {
             let _ = rx.await;
@@ -98,6 +110,15 @@ impl TestServer {
     }
 
     pub async fn login(&self, username: &str, device_id: &str) -> anyhow::Result<String> {
+        let resp = self.login_full(username, device_id).await?;
+        resp["access_token"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| anyhow!("no access_token in {resp}"))
+    }
+
+    /// Signs in and returns the whole answer (access and refresh tokens, account id).
+    pub async fn login_full(&self, username: &str, device_id: &str) -> anyhow::Result<Value> {
         let resp: Value = self
             .http
             .post(format!("{}/v1/auth/login", self.url()))
@@ -107,10 +128,17 @@ impl TestServer {
             .error_for_status()?
             .json()
             .await?;
-        resp["access_token"]
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| anyhow!("no access_token in {resp}"))
+        Ok(resp)
+    }
+
+    /// The server's token signing secret, read from its database (to forge tokens with).
+    pub fn jwt_secret(&self) -> anyhow::Result<String> {
+        let conn = rusqlite::Connection::open(self.dir.path().join(onsite_server::db::DB_FILE))?;
+        Ok(
+            conn.query_row("SELECT value FROM meta WHERE key = 'jwt_secret'", [], |r| {
+                r.get(0)
+            })?,
+        )
     }
 
     /// Calls the JSON API; returns the status and the JSON body.
@@ -276,5 +304,53 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A technician's (or back office's) device: a client core with its own store directory.
+pub struct Device {
+    pub client: onsite_client::Client,
+    pub dir: TempDir,
+}
+
+impl std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Device")
+            .field("dir", &self.dir.path())
+            .finish()
+    }
+}
+
+impl Device {
+    /// Opens a new store and signs in to `url` as `username`.
+    pub async fn sign_in(url: &str, username: &str) -> anyhow::Result<Device> {
+        let dir = tempfile::tempdir()?;
+        let client = onsite_client::Client::open(dir.path())?;
+        client.sign_in(url, username, PASSWORD).await?;
+        Ok(Device { client, dir })
+    }
+
+    /// Closes and reopens the store from disk, as after the app was killed.
+    pub fn reopen(self) -> anyhow::Result<Device> {
+        let Device { client, dir } = self;
+        drop(client);
+        Ok(Device {
+            client: onsite_client::Client::open(dir.path())?,
+            dir,
+        })
+    }
+
+    pub fn job_ids(&self) -> anyhow::Result<Vec<String>> {
+        let mut ids: Vec<String> = self
+            .client
+            .list_jobs(&onsite_client::JobFilter {
+                limit: Some(100_000),
+                ..Default::default()
+            })?
+            .into_iter()
+            .map(|j| j.id)
+            .collect();
+        ids.sort();
+        Ok(ids)
     }
 }

@@ -1,0 +1,130 @@
+//! The `onsite serve` process under measurement.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use anyhow::{Context, anyhow, bail};
+
+pub const PASSWORD: &str = "bench-password-1";
+
+/// Finds the release `onsite` binary beside this one, building it when it is missing.
+pub fn onsite_binary() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let dir = exe
+        .parent()
+        .ok_or_else(|| anyhow!("no directory for {}", exe.display()))?;
+    let binary = dir.join("onsite");
+    if !binary.exists() {
+        eprintln!("building the onsite server (cargo build --release -p onsite-server)…");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "onsite-server",
+                "--bin",
+                "onsite",
+            ])
+            .status()?;
+        if !status.success() || !binary.exists() {
+            bail!("could not build {}", binary.display());
+        }
+    }
+    Ok(binary)
+}
+
+#[derive(Debug)]
+pub struct ServerProcess {
+    pub url: String,
+    pub data_dir: PathBuf,
+    binary: PathBuf,
+    child: Child,
+}
+
+impl ServerProcess {
+    pub fn start(binary: &Path, data_dir: &Path) -> anyhow::Result<ServerProcess> {
+        let mut child = Command::new(binary)
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .env("ONSITE_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("starting {}", binary.display()))?;
+        let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line)?;
+        let url = line
+            .trim()
+            .strip_prefix("onsite listening on ")
+            .ok_or_else(|| anyhow!("unexpected first line from the server: {line:?}"))?
+            .to_string();
+        Ok(ServerProcess {
+            url,
+            data_dir: data_dir.to_path_buf(),
+            binary: binary.to_path_buf(),
+            child,
+        })
+    }
+
+    /// Creates an account with `onsite admin create-user`.
+    pub fn create_user(&self, username: &str, role: &str) -> anyhow::Result<()> {
+        let mut child = Command::new(&self.binary)
+            .args([
+                "admin",
+                "create-user",
+                "--username",
+                username,
+                "--role",
+                role,
+                "--data-dir",
+            ])
+            .arg(&self.data_dir)
+            .env("ONSITE_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()?;
+        child
+            .stdin
+            .take()
+            .ok_or_else(|| anyhow!("no stdin"))?
+            .write_all(format!("{PASSWORD}\n").as_bytes())?;
+        if !child.wait()?.success() {
+            bail!("could not create user {username}");
+        }
+        Ok(())
+    }
+
+    /// Peak resident memory of the server process so far (VmHWM), in KiB.
+    pub fn peak_rss_kb(&self) -> anyhow::Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .ok_or_else(|| anyhow!("no VmHWM in /proc status"))
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Bytes used by the files under `dir`.
+pub fn disk_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => disk_bytes(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
