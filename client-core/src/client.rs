@@ -2,12 +2,13 @@
 //! SQLite work); sign-in and sync are async. Cheap to clone; `Send + Sync`.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use onsite_domain::{EventKind, Role};
 use onsite_sync::client::{ClientSync, SyncError, SyncOptions, SyncReport};
 use onsite_sync::wire::{self, Cursor, Response};
 
+use crate::background::SyncTracker;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::listeners::{JobsListener, ListenerHandle, Listeners};
@@ -32,6 +33,8 @@ struct Inner {
     transport: Transport,
     listeners: Listeners,
     options: SyncOptions,
+    /// Sync status, its listeners and the background task (see `background`).
+    sync_tracker: SyncTracker,
 }
 
 impl std::fmt::Debug for Client {
@@ -62,6 +65,7 @@ impl Client {
                 transport: Transport::default(),
                 listeners: Listeners::default(),
                 options: SyncOptions::default(),
+                sync_tracker: SyncTracker::default(),
             }),
         })
     }
@@ -95,7 +99,8 @@ impl Client {
     /// Signing in again as the same account keeps everything. Another account may take
     /// over the device only when it holds no unsynced changes (otherwise
     /// [`InvalidInput`](crate::ErrorKind::InvalidInput), and nothing changes); the previous
-    /// account's jobs, all acknowledged by the server, are then removed.
+    /// account's jobs, all acknowledged by the server, and its conflict log are then
+    /// removed.
     pub async fn sign_in(
         &self,
         server_url: &str,
@@ -320,16 +325,43 @@ impl Client {
     /// completes, so an interrupted sync loses nothing and the next one resumes.
     ///
     /// Listeners hear about the jobs it changed, even when it fails part-way.
+    ///
+    /// When an administrator revoked this device for a wipe, the server takes one last
+    /// upload of the outbox, then this device erases everything of the account (jobs,
+    /// outbox, conflict log, session, cursor; only the device id stays) and the sync ends
+    /// with [`DeviceWiped`](crate::ErrorKind::DeviceWiped); listeners hear about every job
+    /// removed.
     pub async fn sync(&self) -> Result<SyncReport> {
         let _running = self.inner.sync_run.lock().await;
+        let attempt = self.inner.sync_tracker.begin();
+        let result = self.sync_locked().await;
+        attempt.finish(&result);
+        result
+    }
+
+    /// [`Client::sync`], holding the lock on syncs.
+    async fn sync_locked(&self) -> Result<SyncReport> {
         let credentials = self
             .blocking(|store| store.credentials())
             .await?
             .ok_or_else(|| Error::SignInNeeded("sign in to a server before syncing".into()))?;
         let (report, result) = self.run_sync(credentials).await;
-        self.inner
-            .listeners
-            .notify(report.changed_docs.iter().cloned().collect());
+        let mut changed: Vec<String> = report.changed_docs.iter().cloned().collect();
+        let result = match result {
+            // Erased before the lock on syncs is released, so no other sync or sign-in
+            // can come between the server's answer and the wipe.
+            Err(Error::DeviceWiped(reason)) => match self.blocking(|store| store.wipe()).await {
+                Ok(removed) => {
+                    changed.extend(removed);
+                    changed.sort();
+                    changed.dedup();
+                    Err(Error::DeviceWiped(reason))
+                }
+                Err(e) => Err(e),
+            },
+            other => other,
+        };
+        self.inner.listeners.notify(changed);
         result.map(|()| report)
     }
 
@@ -399,6 +431,15 @@ impl Client {
             .await
     }
 
+    pub(crate) fn sync_tracker(&self) -> &SyncTracker {
+        &self.inner.sync_tracker
+    }
+
+    /// A reference that does not keep the client open (for its background task).
+    pub(crate) fn downgrade(&self) -> WeakClient {
+        WeakClient(Arc::downgrade(&self.inner))
+    }
+
     /// Runs store work off the async threads.
     async fn blocking<T: Send + 'static>(
         &self,
@@ -424,5 +465,14 @@ impl Client {
         })
         .await
         .map_err(|e| Error::Internal(format!("a sync step did not finish: {e}")))
+    }
+}
+
+/// A [`Client`] that does not keep it open.
+pub(crate) struct WeakClient(Weak<Inner>);
+
+impl WeakClient {
+    pub(crate) fn upgrade(&self) -> Option<Client> {
+        self.0.upgrade().map(|inner| Client { inner })
     }
 }

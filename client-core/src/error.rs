@@ -20,6 +20,11 @@ pub enum Error {
     /// No session, or the server no longer accepts it. Local work is kept.
     #[error("sign in needed: {0}")]
     SignInNeeded(String),
+    /// An administrator revoked this device and asked for its data to be erased. The
+    /// server took what it would accept of the outbox first; then everything of the
+    /// account on this device was erased (jobs, outbox, conflict log, session, cursor).
+    #[error("this device was revoked and its data erased: {0}")]
+    DeviceWiped(String),
     /// The server could not be reached, or the connection broke before an answer.
     #[error("the server cannot be reached: {0}")]
     Network(#[source] reqwest::Error),
@@ -51,6 +56,10 @@ pub enum ErrorKind {
     Refused { code: String },
     /// Show the sign-in screen; unsynced work stays on the device.
     SignInNeeded,
+    /// An administrator revoked this device: its data is erased and it is signed out.
+    /// Tell the user, then show the sign-in screen. The same account cannot sign in on
+    /// this device again (the server answers `device_revoked`).
+    DeviceWiped,
     /// Offline or the server is unreachable: try again later.
     Network,
     /// The server answered an error.
@@ -70,6 +79,7 @@ impl Error {
                 code: refusal.code.to_string(),
             },
             Error::SignInNeeded(_) => ErrorKind::SignInNeeded,
+            Error::DeviceWiped(_) => ErrorKind::DeviceWiped,
             Error::Network(_) => ErrorKind::Network,
             Error::Server { code, message } => ErrorKind::Server {
                 code: code.clone(),

@@ -9,7 +9,9 @@
 //! - lists and searches ([`Client::list_jobs`]) read a query table, never documents;
 //! - [`Client::sync`] uploads the outbox and reads the server's feed with the sans-IO
 //!   engine of `onsite-sync`, over HTTP;
-//! - listeners ([`Client::subscribe`]) hear which jobs changed.
+//! - listeners ([`Client::subscribe`]) hear which jobs changed;
+//! - [`Client::start_background_sync`] keeps the device in sync by itself, and
+//!   [`Client::sync_status`] / [`Client::subscribe_sync_state`] tell how syncing goes.
 //!
 //! ```no_run
 //! use onsite_client::{Client, JobFilter, NewJob, PartInput};
@@ -56,11 +58,20 @@
 //!   [`ErrorKind::SignInNeeded`]; the session, the jobs and the outbox stay, and operations
 //!   keep working offline. When the server issued a refresh token, a sync refreshes the
 //!   access token once before giving up.
-//! - **Another account on the same device** may sign in only when the outbox is empty;
-//!   the previous account's jobs (all acknowledged) are then removed, and the cursor reset.
+//! - **Another account on the same device** may sign in only when the outbox is empty
+//!   (otherwise [`ErrorKind::InvalidInput`], and nothing changes); the previous account's
+//!   jobs (all acknowledged) and its conflict log are then removed, and the cursor reset.
+//! - **Remote wipe.** When an administrator revokes the device for a wipe, the next sync
+//!   (even after its access token expired) uploads once what the server will accept, then
+//!   erases everything of the account (jobs, outbox, conflict log, session, cursor; deleted
+//!   rows are overwritten on disk) and fails with [`ErrorKind::DeviceWiped`]: tell the
+//!   user, then show the sign-in screen. Only the device id stays, and the server refuses
+//!   that account on this device from then on (`device_revoked`). The last upload is the
+//!   first request of that sync (about 2 MiB of changes); anything beyond is erased unsent.
 //! - **Sync holds the store lock per engine step**, off the async threads
 //!   (`spawn_blocking`), never across a network wait; concurrent syncs queue up.
 
+mod background;
 mod client;
 mod clock;
 pub mod error;
@@ -72,6 +83,7 @@ mod session;
 pub mod store;
 mod transport;
 
+pub use background::{MIN_BACKGROUND_INTERVAL, SyncFailure, SyncStateListener, SyncStatus};
 pub use client::Client;
 pub use error::{Error, ErrorKind, Result};
 pub use listeners::{JobsListener, ListenerHandle};

@@ -171,7 +171,17 @@ pub(crate) fn record_event(
     kind: EventKind,
 ) -> Result<()> {
     change_job(store, author, job_id, kind.as_str(), |job| {
-        job.events.push(author.event(kind));
+        let mut event = author.event(kind);
+        if kind == EventKind::Completed {
+            // A completion answers the latest review only if it comes after it
+            // (derive_review); a device clock behind the server's must not make a
+            // resubmission after a return invisible.
+            let last_review = job.reviews.iter().map(|r| r.at).max();
+            if let Some(reviewed) = last_review {
+                event.at = event.at.max(reviewed + 1);
+            }
+        }
+        job.events.push(event);
         Ok(())
     })
 }

@@ -15,6 +15,8 @@ use crate::error::{Error, Result};
 use crate::session::{Credentials, Session, keys};
 use crate::{clock, query, schema};
 
+mod wipe;
+
 /// The database file inside the directory a store is opened in.
 pub const DB_FILE: &str = "onsite.sqlite";
 
@@ -147,9 +149,9 @@ impl Store {
     }
 
     /// Makes `session` the signed-in account. If the store holds another account's jobs,
-    /// they are removed first (they were all acknowledged: the outbox is empty), and
-    /// their ids are returned; with unsynced changes of another account, nothing changes
-    /// and the sign-in is refused.
+    /// they are removed first (they were all acknowledged: the outbox is empty), with that
+    /// account's conflict log, and their ids are returned; with unsynced changes of another
+    /// account, nothing changes and the sign-in is refused.
     pub(crate) fn adopt_session(
         &mut self,
         session: &Session,
@@ -172,8 +174,11 @@ impl Store {
                 .prepare("SELECT doc_id FROM documents ORDER BY doc_id")?
                 .query_map([], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
-            // The jobs rows go with their documents (ON DELETE CASCADE).
+            // The jobs rows go with their documents, kept changes with their conflicts
+            // (ON DELETE CASCADE). The refused changes are the previous account's work:
+            // the next one must not see them as its own.
             tx.execute("DELETE FROM documents", [])?;
+            tx.execute("DELETE FROM conflicts", [])?;
             delete_meta(&tx, keys::CURSOR_EPOCH)?;
             delete_meta(&tx, keys::CURSOR_SEQ)?;
         }
@@ -537,17 +542,27 @@ mod tests {
         assert_eq!(store.session().unwrap(), Some(session("me")));
         assert_eq!(count(&store, "outbox"), 1);
 
-        // Once acknowledged, the jobs are the server's to give to whoever may see them.
-        let hash = store.pending_for(id).unwrap()[0].hash.clone();
+        // Once acknowledged (or refused), the jobs are the server's to give to whoever may
+        // see them, and the previous account's refused work leaves with it.
+        let pending = store.pending_for(id).unwrap();
         store
             .commit(ClientCommit {
-                acked: vec![hash],
+                acked: vec![pending[0].hash.clone()],
+                conflicts: vec![ConflictRecord {
+                    doc_id: id.into(),
+                    code: "not_assigned".into(),
+                    message: "m".into(),
+                    changes: pending,
+                }],
                 ..ClientCommit::default()
             })
             .unwrap();
+        assert_eq!(count(&store, "conflicts"), 1);
         let removed = store.adopt_session(&session("other"), None).unwrap();
         assert_eq!(removed, vec![id.to_string()]);
         assert_eq!(count(&store, "jobs"), 0);
+        assert_eq!(count(&store, "conflicts"), 0);
+        assert_eq!(count(&store, "conflict_changes"), 0);
         assert_eq!(store.session().unwrap(), Some(session("other")));
         store.sign_out().unwrap();
         assert_eq!(store.session().unwrap(), None);

@@ -226,8 +226,13 @@ impl Transport {
     }
 }
 
+/// The server's answer to a device an administrator revoked for a wipe, once it has taken
+/// the device's last upload.
+const DEVICE_WIPED: &str = "device_wiped";
+
 /// The error an unsuccessful answer stands for: the server's error, read from a sync
-/// frame or a JSON error body; or, for a 401 where that ends the session, "sign in".
+/// frame or a JSON error body; or, for a 401, "erase this device" (`device_wiped`) or,
+/// where that ends the session, "sign in".
 fn error_answer(
     status: StatusCode,
     content_type: Option<&str>,
@@ -249,6 +254,9 @@ fn error_answer(
                 .to_string(),
         )
     };
+    if status == StatusCode::UNAUTHORIZED && code == DEVICE_WIPED {
+        return Error::DeviceWiped(message);
+    }
     if unauthorized_ends_session && status == StatusCode::UNAUTHORIZED {
         return Error::SignInNeeded(format!("{code}: {message}"));
     }
@@ -321,6 +329,24 @@ mod tests {
         assert!(
             matches!(e, Error::Server { .. }),
             "a wrong password is not a lost session"
+        );
+        let wiped = wire::encode(&Response::Error(ErrorReply {
+            code: "device_wiped".into(),
+            message: "erase".into(),
+        }));
+        for ends_session in [true, false] {
+            let e = error_answer(
+                StatusCode::UNAUTHORIZED,
+                Some(CONTENT_TYPE),
+                &wiped,
+                ends_session,
+            );
+            assert_eq!(e.kind(), crate::ErrorKind::DeviceWiped);
+        }
+        let e = error_answer(StatusCode::BAD_REQUEST, Some(CONTENT_TYPE), &wiped, true);
+        assert!(
+            matches!(e, Error::Server { .. }),
+            "only a 401 revokes the device"
         );
     }
 }

@@ -3,7 +3,9 @@
 //! Every edit goes hydrate → change the typed [`Job`] → reconcile → commit, so the code that
 //! changes jobs never walks Automerge maps by hand, and each edit is exactly one change.
 
-use automerge::{ActorId, AutoCommit, Change, ChangeHash, transaction::CommitOptions};
+use automerge::{
+    ActorId, AutoCommit, Change, ChangeHash, LoadOptions, TextEncoding, transaction::CommitOptions,
+};
 use autosurgeon::{hydrate, reconcile};
 
 use crate::job::{Job, SCHEMA_VERSION};
@@ -22,6 +24,13 @@ pub enum DocError {
     TooNew(u64),
 }
 
+/// How text indices are counted in this process's view of a document. autosurgeon's
+/// `Text::update` splices at UTF-8 byte offsets (`String` semantics), so the document must
+/// count the same way, or any edit of text holding non-ASCII characters (every Chinese
+/// diagnosis) fails with an invalid index. The encoding is a local view, not stored in the
+/// document: replicas that count differently still exchange the same changes.
+const TEXT_ENCODING: TextEncoding = TextEncoding::Utf8CodeUnit;
+
 /// One job document.
 #[derive(Debug)]
 pub struct JobDoc {
@@ -31,7 +40,7 @@ pub struct JobDoc {
 impl JobDoc {
     /// Creates the document of a new job as one change made by `actor`.
     pub fn create(job: &Job, actor: ActorId, at_ms: i64) -> Result<(JobDoc, Change), DocError> {
-        let mut doc = AutoCommit::new().with_actor(actor);
+        let mut doc = AutoCommit::new_with_encoding(TEXT_ENCODING).with_actor(actor);
         let mut job = job.clone();
         job.schema_version = SCHEMA_VERSION;
         reconcile(&mut doc, &job)?;
@@ -44,14 +53,17 @@ impl JobDoc {
     /// Loads a document saved with [`JobDoc::save`] or assembled from changes.
     pub fn load(bytes: &[u8]) -> Result<JobDoc, DocError> {
         Ok(JobDoc {
-            doc: AutoCommit::load(bytes)?,
+            doc: AutoCommit::load_with_options(
+                bytes,
+                LoadOptions::new().text_encoding(TEXT_ENCODING),
+            )?,
         })
     }
 
     /// An empty document, for receiving a job whole through the repair path.
     pub fn empty() -> JobDoc {
         JobDoc {
-            doc: AutoCommit::new(),
+            doc: AutoCommit::new_with_encoding(TEXT_ENCODING),
         }
     }
 

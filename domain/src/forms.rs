@@ -70,14 +70,23 @@ pub fn satisfaction(levels: impl IntoIterator<Item = Level>) -> Option<Satisfact
         points += level.points();
         satisfied += u64::from(level.is_satisfied());
     }
-    if n == 0 {
-        return None;
+    Satisfaction::from_totals(n, points, satisfied)
+}
+
+impl Satisfaction {
+    /// The formulas applied to totals already summed elsewhere (e.g. by SQL over the query
+    /// tables): `answered` items, their `points`, and how many were basically satisfied or
+    /// better. `None` when nothing was answered: 0 % would be a lie.
+    pub fn from_totals(answered: u64, points: i64, satisfied: u64) -> Option<Satisfaction> {
+        if answered == 0 {
+            return None;
+        }
+        Some(Satisfaction {
+            answered,
+            degree_pct: points as f64 / (answered as f64 * 10.0) * 100.0,
+            rate_pct: satisfied as f64 / answered as f64 * 100.0,
+        })
     }
-    Some(Satisfaction {
-        answered: n,
-        degree_pct: points as f64 / (n as f64 * 10.0) * 100.0,
-        rate_pct: satisfied as f64 / n as f64 * 100.0,
-    })
 }
 
 /// Overall = self-assessment × 40 % + survey × 60 %, for degree and rate alike.
@@ -119,9 +128,40 @@ const fn item(id: &'static str, label_zh: &'static str, label_en: &'static str) 
     }
 }
 
+/// The labels of an item of the built-in template, if it is one.
+pub fn item_labels(item_id: &str) -> Option<&'static TemplateItem> {
+    DEFAULT_TEMPLATE_ITEMS.iter().find(|i| i.id == item_id)
+}
+
 /// Whether `item_id` belongs to the given template version.
 pub fn template_has_item(template_id: &str, version: i64, item_id: &str) -> bool {
     template_id == DEFAULT_TEMPLATE_ID
         && version == DEFAULT_TEMPLATE_VERSION
         && DEFAULT_TEMPLATE_ITEMS.iter().any(|i| i.id == item_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worked_example_of_domain_md() {
+        // 25 answers: 10 very satisfied, 5 satisfied, 6 basically, 3 dissatisfied, 1 very dissatisfied.
+        let counts = [(Level::VerySatisfied, 10), (Level::Satisfied, 5)];
+        let rest = [
+            (Level::BasicallySatisfied, 6),
+            (Level::Dissatisfied, 3),
+            (Level::VeryDissatisfied, 1),
+        ];
+        let levels = counts
+            .into_iter()
+            .chain(rest)
+            .flat_map(|(l, n)| std::iter::repeat_n(l, n));
+        let s = satisfaction(levels).expect("answers");
+        assert_eq!(s.answered, 25);
+        assert!((s.degree_pct - 76.0).abs() < 1e-9);
+        assert!((s.rate_pct - 84.0).abs() < 1e-9);
+        assert_eq!(Satisfaction::from_totals(25, 190, 21), Some(s));
+        assert_eq!(Satisfaction::from_totals(0, 0, 0), None);
+    }
 }

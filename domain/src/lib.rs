@@ -25,6 +25,7 @@ pub mod document;
 pub mod forms;
 pub mod job;
 pub mod policy;
+pub mod service;
 pub mod status;
 
 pub use document::{DocError, JobDoc};

@@ -23,6 +23,8 @@ pub struct Config {
     /// Sign-in attempts allowed per minute for one account, and from one address.
     pub login_per_account_per_minute: u32,
     pub login_per_address_per_minute: u32,
+    /// Service-level targets of the reports (DOMAIN.md defaults); a request may override them.
+    pub sla_targets: onsite_domain::service::Targets,
 }
 
 impl Config {
@@ -34,6 +36,7 @@ impl Config {
             max_json_body_bytes: 1024 * 1024,
             login_per_account_per_minute: 10,
             login_per_address_per_minute: 60,
+            sla_targets: onsite_domain::service::Targets::default(),
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use rusqlite::Connection;
 
-pub const CURRENT_VERSION: i64 = 1;
+pub const CURRENT_VERSION: i64 = 2;
 
 const V1: &str = "
 CREATE TABLE meta (
@@ -104,10 +104,121 @@ CREATE INDEX jobs_by_assignee ON jobs (assignee, reported_at);
 CREATE INDEX jobs_by_review ON jobs (review_state, reported_at);
 ";
 
+/// Query tables of the back office (issue 4): what reports group and filter on, written
+/// from the job document in the same transaction as the document itself.
+const V2: &str = "
+ALTER TABLE jobs ADD COLUMN customer_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN site_distance TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN purchase_date TEXT;
+ALTER TABLE jobs ADD COLUMN dap INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN feedback_category TEXT;
+ALTER TABLE jobs ADD COLUMN responsible_department TEXT;
+ALTER TABLE jobs ADD COLUMN labour_minutes INTEGER NOT NULL DEFAULT 0;
+-- Latest completion by the current assignee (a resubmission moves it).
+ALTER TABLE jobs ADD COLUMN completed_at INTEGER;
+-- Service-level clocks in ms (NULL until both ends are recorded), from device timestamps.
+ALTER TABLE jobs ADD COLUMN response_ms INTEGER;
+ALTER TABLE jobs ADD COLUMN arrival_ms INTEGER;
+ALTER TABLE jobs ADD COLUMN diagnosis_ms INTEGER;
+ALTER TABLE jobs ADD COLUMN handling_ms INTEGER;
+CREATE INDEX jobs_by_tier ON jobs (customer_tier, reported_at);
+CREATE INDEX jobs_by_completed ON jobs (completed_at);
+
+CREATE TABLE job_events (
+    doc_id   TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    kind     TEXT NOT NULL,
+    at       INTEGER NOT NULL,
+    by_user  TEXT NOT NULL,
+    PRIMARY KEY (doc_id, event_id)
+) WITHOUT ROWID;
+CREATE INDEX job_events_by_kind ON job_events (kind, at);
+
+CREATE TABLE job_reviews (
+    doc_id    TEXT NOT NULL,
+    review_id TEXT NOT NULL,
+    decision  TEXT NOT NULL,
+    comment   TEXT NOT NULL,
+    at        INTEGER NOT NULL,
+    by_user   TEXT NOT NULL,
+    PRIMARY KEY (doc_id, review_id)
+) WITHOUT ROWID;
+
+CREATE TABLE job_forms (
+    doc_id           TEXT NOT NULL,
+    form_id          TEXT NOT NULL,
+    template_id      TEXT NOT NULL,
+    template_version INTEGER NOT NULL,
+    respondent       TEXT NOT NULL,
+    submitted_at     INTEGER,
+    by_user          TEXT NOT NULL,
+    suggestion       TEXT NOT NULL,
+    PRIMARY KEY (doc_id, form_id)
+) WITHOUT ROWID;
+CREATE INDEX job_forms_by_submitted ON job_forms (submitted_at);
+
+CREATE TABLE form_answers (
+    doc_id  TEXT NOT NULL,
+    form_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    points  INTEGER NOT NULL,
+    comment TEXT NOT NULL,
+    at      INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, form_id, item_id)
+) WITHOUT ROWID;
+
+CREATE TABLE job_parts (
+    doc_id           TEXT NOT NULL,
+    line_id          TEXT NOT NULL,
+    sku              TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    quantity         INTEGER NOT NULL,
+    unit_price_cents INTEGER NOT NULL,
+    billable         INTEGER NOT NULL,
+    at               INTEGER NOT NULL,
+    by_user          TEXT NOT NULL,
+    PRIMARY KEY (doc_id, line_id)
+) WITHOUT ROWID;
+CREATE INDEX job_parts_by_at ON job_parts (at);
+
+-- Server-owned, not derived: opened by the projection for every dissatisfied answer of a
+-- submitted form (at most once per answer), then worked by the back office.
+CREATE TABLE corrective_actions (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id       TEXT NOT NULL,
+    form_id      TEXT NOT NULL,
+    item_id      TEXT NOT NULL,
+    points       INTEGER NOT NULL,
+    owner        TEXT NOT NULL DEFAULT '',
+    department   TEXT NOT NULL DEFAULT '',
+    due_date     TEXT NOT NULL,
+    status       TEXT NOT NULL DEFAULT 'open'
+                 CHECK (status IN ('open', 'in_progress', 'done', 'verified')),
+    verification TEXT NOT NULL DEFAULT '',
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    UNIQUE (doc_id, form_id, item_id)
+);
+CREATE INDEX corrective_by_status ON corrective_actions (status, due_date);
+
+-- Parts bought per model and production stage, for the remaining coefficient (剩余系数).
+CREATE TABLE parts_batches (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    sku           TEXT NOT NULL,
+    product_model TEXT NOT NULL,
+    quantity      INTEGER NOT NULL CHECK (quantity > 0),
+    bought_on     TEXT NOT NULL,
+    created_at    INTEGER NOT NULL
+);
+CREATE INDEX parts_batches_by_model ON parts_batches (product_model, sku);
+";
+
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("stored job {0} cannot be read to fill the query tables: {1}")]
+    Corrupt(String, String),
     #[error(
         "database schema version {0} is newer than this server ({CURRENT_VERSION}); upgrade the server"
     )]
@@ -125,6 +236,11 @@ pub fn migrate(conn: &mut Connection) -> Result<(), SchemaError> {
     while at < CURRENT_VERSION {
         match at {
             0 => tx.execute_batch(V1)?,
+            1 => {
+                tx.execute_batch(V2)?;
+                // Jobs stored before V2 have no rows in the new tables yet.
+                crate::projection::rebuild_all(&tx)?;
+            }
             _ => unreachable!("every version below CURRENT_VERSION has an upgrade step"),
         }
         at += 1;
@@ -150,5 +266,39 @@ mod tests {
         conn.pragma_update(None, "user_version", CURRENT_VERSION + 1)
             .unwrap();
         assert!(matches!(migrate(&mut conn), Err(SchemaError::TooNew(_))));
+    }
+
+    #[test]
+    fn v2_fills_the_new_query_tables_from_documents_stored_under_v1() {
+        use onsite_domain::{Event, EventKind, Job, JobDoc};
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(V1).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        let job = Job {
+            id: "j".into(),
+            assignee: Some("t".into()),
+            events: vec![Event {
+                id: "e".into(),
+                kind: EventKind::Accepted,
+                at: 5,
+                by: "t".into(),
+            }],
+            ..Job::default()
+        };
+        let (mut doc, _) = JobDoc::create(&job, automerge::ActorId::random(), 1).unwrap();
+        conn.execute(
+            "INSERT INTO documents (doc_id, data, assignee, updated_seq) VALUES ('j', ?1, 't', 7)",
+            [doc.save()],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let (kind, status): (String, String) = conn
+            .query_row(
+                "SELECT e.kind, j.status FROM job_events e JOIN jobs j USING (doc_id)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((kind.as_str(), status.as_str()), ("accepted", "accepted"));
     }
 }

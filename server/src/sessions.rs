@@ -147,6 +147,55 @@ pub fn rotate(conn: &mut Connection, token: &str) -> Result<Refresh, rusqlite::E
     })
 }
 
+/// What a refresh token of a device revoked for a wipe still gets.
+#[derive(Debug, PartialEq, Eq)]
+pub enum WipeContact {
+    /// The device's first contact with this token since its revocation: one access token,
+    /// good only for a last upload (the sync endpoint then answers `device_wiped`).
+    FinalUpload { user_id: String, device_id: String },
+    /// The token was used (or expired) already: the device only hears `device_wiped`.
+    Wipe,
+}
+
+/// Whether `token` belongs to a device revoked with a wipe, and what it still gets. Its
+/// access token may have expired long before the device comes back (a lost phone is
+/// missed after hours, not minutes), so the wipe must reach it through a refresh too.
+pub fn wipe_contact(
+    conn: &Connection,
+    token: &str,
+) -> Result<Option<WipeContact>, rusqlite::Error> {
+    let hash = token_hash(token);
+    let row = conn
+        .query_row(
+            "SELECT t.user_id, t.device_id, t.used_at IS NOT NULL, t.expires_at
+               FROM refresh_tokens t
+               JOIN devices d ON d.user_id = t.user_id AND d.device_id = t.device_id
+              WHERE t.hash = ?1 AND d.revoked_at IS NOT NULL AND d.wipe",
+            [&hash],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, bool>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((user_id, device_id, used, expires_at)) = row else {
+        return Ok(None);
+    };
+    if used || expires_at <= now() {
+        return Ok(Some(WipeContact::Wipe));
+    }
+    // Once only: a copy of the token taken from the lost phone gets no second upload.
+    conn.execute(
+        "UPDATE refresh_tokens SET used_at = ?2 WHERE hash = ?1",
+        params![hash, now()],
+    )?;
+    Ok(Some(WipeContact::FinalUpload { user_id, device_id }))
+}
+
 /// Ends the sign-in the token belongs to.
 pub fn logout(conn: &Connection, token: &str) -> Result<bool, rusqlite::Error> {
     let family: Option<String> = conn

@@ -74,12 +74,15 @@ impl ServerStore for SqliteStore<'_> {
             let mut last_seq = None;
             {
                 let mut insert = tx.prepare_cached(
-                    "INSERT INTO feed (kind, doc_id, origin_device, hash, data)
-                     VALUES (0, ?1, ?2, ?3, ?4) ON CONFLICT (hash) DO NOTHING",
+                    // The uploader's account is kept with each change: the edit history of a
+                    // job names who made each change, not just which Automerge actor.
+                    "INSERT INTO feed (kind, doc_id, user_id, origin_device, hash, data)
+                     VALUES (0, ?1, ?2, ?3, ?4, ?5) ON CONFLICT (hash) DO NOTHING",
                 )?;
                 for c in &w.changes {
                     if insert.execute(params![
                         w.doc_id,
+                        peer.user_id,
                         peer.device_id,
                         c.hash.0.as_slice(),
                         c.bytes

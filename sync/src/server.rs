@@ -195,7 +195,17 @@ fn decode_changes<E: std::error::Error>(
                 dc.doc.chars().take(64).collect::<String>()
             )));
         }
-        let mut changes = Vec::with_capacity(dc.changes.len());
+        let mut changes = match &dc.whole {
+            Some(saved) => automerge::Automerge::load(saved)
+                .map_err(|e| {
+                    HandleError::BadRequest(format!(
+                        "document {} is not a valid saved Automerge document: {e}",
+                        dc.doc
+                    ))
+                })?
+                .get_changes(&[]),
+            None => Vec::with_capacity(dc.changes.len()),
+        };
         for (i, bytes) in dc.changes.iter().enumerate() {
             let change = Change::try_from(bytes.as_slice()).map_err(|e| {
                 HandleError::BadRequest(format!(

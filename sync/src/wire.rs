@@ -42,6 +42,12 @@ pub struct SyncRequest {
 pub struct DocChanges {
     pub doc: String,
     pub changes: Vec<ByteBuf>,
+    /// The whole document (`Automerge::save()`), sent in place of its changes when none of
+    /// them has reached the server yet: a job created on the device uploads in its compact
+    /// columnar form, which is a fraction of the size of its changes one by one. The server
+    /// takes every change the document holds, plus any in `changes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub whole: Option<ByteBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -206,6 +212,7 @@ mod tests {
             push: vec![DocChanges {
                 doc: "d".into(),
                 changes: vec![ByteBuf::from(vec![1, 2, 3])],
+                whole: None,
             }],
             pull: Some(PullRequest {
                 cursor: None,

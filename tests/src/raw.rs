@@ -82,6 +82,7 @@ impl RawDevice {
             push: vec![DocChanges {
                 doc: doc.to_string(),
                 changes: changes.into_iter().map(ByteBuf::from).collect(),
+                whole: None,
             }],
             pull: None,
         }))

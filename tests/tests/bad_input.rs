@@ -47,6 +47,7 @@ fn push(doc: &str, changes: Vec<Vec<u8>>) -> Vec<u8> {
         push: vec![DocChanges {
             doc: doc.into(),
             changes: changes.into_iter().map(ByteBuf::from).collect(),
+            whole: None,
         }],
         pull: Some(PullRequest {
             cursor: None,

@@ -249,6 +249,7 @@ impl FakeServer {
                     .iter()
                     .map(|c| ByteBuf::from(c.raw_bytes().to_vec()))
                     .collect(),
+                whole: None,
             }],
             pull: None,
         });

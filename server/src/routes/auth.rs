@@ -12,7 +12,7 @@ use crate::accounts::{self, Account};
 use crate::app::AppState;
 use crate::auth::{issue, valid_device_id};
 use crate::error::ApiError;
-use crate::sessions::{self, Refresh};
+use crate::sessions::{self, Refresh, WipeContact};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,7 +25,9 @@ pub struct LoginRequest {
 #[derive(Debug, Serialize)]
 pub struct TokenResponse {
     access_token: String,
-    refresh_token: String,
+    /// Absent only for the last upload of a device revoked for a wipe.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
     token_type: &'static str,
     expires_in: i64,
     user_id: String,
@@ -37,7 +39,7 @@ fn tokens(
     state: &AppState,
     account: &Account,
     device_id: &str,
-    refresh_token: String,
+    refresh_token: Option<String>,
 ) -> Result<Json<TokenResponse>, ApiError> {
     let ttl = state.config.access_token_ttl_secs;
     Ok(Json(TokenResponse {
@@ -90,7 +92,7 @@ pub async fn login(
             Ok::<_, ApiError>((account, refresh))
         })
         .await?;
-    tokens(&state, &account, &device_id, refresh)
+    tokens(&state, &account, &device_id, Some(refresh))
 }
 
 #[derive(Debug, Deserialize)]
@@ -106,6 +108,14 @@ pub async fn refresh(
     let (account, device_id, token) = state
         .db
         .write(move |conn| {
+            match sessions::wipe_contact(conn, &req.refresh_token)? {
+                Some(WipeContact::FinalUpload { user_id, device_id }) => {
+                    let account = active_account(conn, &user_id)?;
+                    return Ok((account, device_id, None));
+                }
+                Some(WipeContact::Wipe) => return Err(device_wiped()),
+                None => {}
+            }
             let (user_id, device_id, token) = match sessions::rotate(conn, &req.refresh_token)? {
                 Refresh::Rotated {
                     user_id,
@@ -127,17 +137,35 @@ pub async fn refresh(
                     ));
                 }
             };
-            let account = accounts::by_id(conn, &user_id)?
-                .filter(|a| !a.disabled)
-                .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "account_disabled", "this account is disabled"))?;
+            let account = active_account(conn, &user_id)?;
             if sessions::device_state(conn, &user_id, &device_id)?.revoked {
                 return Err(ApiError::new(StatusCode::UNAUTHORIZED, "device_revoked", "this device was revoked by an administrator"));
             }
             sessions::touch_device(conn, &user_id, &device_id)?;
-            Ok::<_, ApiError>((account, device_id, token))
+            Ok::<_, ApiError>((account, device_id, Some(token)))
         })
         .await?;
     tokens(&state, &account, &device_id, token)
+}
+
+fn active_account(conn: &rusqlite::Connection, user_id: &str) -> Result<Account, ApiError> {
+    accounts::by_id(conn, user_id)?
+        .filter(|a| !a.disabled)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "account_disabled",
+                "this account is disabled",
+            )
+        })
+}
+
+fn device_wiped() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "device_wiped",
+        "this device was revoked by an administrator: erase its data",
+    )
 }
 
 pub async fn logout(

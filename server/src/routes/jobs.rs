@@ -68,11 +68,11 @@ pub struct CreateJob {
     assignee: Option<String>,
 }
 
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-fn new_id() -> String {
+pub(super) fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
@@ -266,7 +266,7 @@ pub async fn get(
 }
 
 /// Loads a job, applies a back-office edit as one change, and commits it.
-async fn edit(
+pub(super) async fn edit(
     state: AppState,
     user: AuthUser,
     id: String,
@@ -460,4 +460,85 @@ pub async fn list(
             Ok(Json(json!({ "jobs": rows, "limit": q.limit, "offset": q.offset })))
         })
         .await
+}
+
+/// Responsible departments of DOMAIN.md: R&D, customer service, production, quality, supply.
+pub const DEPARTMENTS: [&str; 5] = ["rnd", "customer_service", "production", "quality", "supply"];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifyRequest {
+    feedback_category: String,
+    responsible_department: String,
+}
+
+/// Sets the feedback category (产品/服务/流程问题) and the responsible department.
+pub async fn classify(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<ClassifyRequest>,
+) -> Result<Json<Value>, ApiError> {
+    user.require(OFFICE)?;
+    if !super::review::FEEDBACK_CATEGORIES.contains(&req.feedback_category.as_str()) {
+        return Err(ApiError::bad_request(
+            "feedback_category must be product, service or process",
+        ));
+    }
+    if !DEPARTMENTS.contains(&req.responsible_department.as_str()) {
+        return Err(ApiError::bad_request(format!(
+            "responsible_department must be one of {}",
+            DEPARTMENTS.join(", ")
+        )));
+    }
+    edit(
+        state,
+        user,
+        id,
+        "classify",
+        |_, _| Ok(()),
+        move |job| {
+            job.feedback_category = Some(req.feedback_category);
+            job.responsible_department = Some(req.responsible_department);
+        },
+    )
+    .await
+}
+
+/// Cancels a job that is not completed; the technician's device hears it by sync.
+pub async fn cancel(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    user.require(OFFICE)?;
+    let by = user.user_id.clone();
+    edit(
+        state,
+        user,
+        id,
+        "cancel",
+        |_, job| match onsite_domain::derive_status(job) {
+            onsite_domain::Status::Completed => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "completed",
+                "a completed job cannot be cancelled",
+            )),
+            onsite_domain::Status::Cancelled => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "no_change",
+                "the job is already cancelled",
+            )),
+            _ => Ok(()),
+        },
+        move |job| {
+            job.events.push(Event {
+                id: new_id(),
+                kind: EventKind::Cancelled,
+                at: now_ms(),
+                by,
+            })
+        },
+    )
+    .await
 }

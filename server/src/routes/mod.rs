@@ -2,8 +2,14 @@
 
 mod admin;
 mod auth;
+mod corrective;
+mod exports;
 mod jobs;
 mod json;
+mod params;
+mod reports;
+mod review;
+mod surveys;
 mod sync;
 
 use axum::Router;
@@ -40,11 +46,37 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/jobs/{id}", get(jobs::get))
         .route("/v1/jobs/{id}/assign", post(jobs::assign))
         .route("/v1/jobs/{id}/review", post(jobs::review))
+        .route("/v1/jobs/{id}/classify", post(jobs::classify))
+        .route("/v1/jobs/{id}/cancel", post(jobs::cancel))
+        .route("/v1/review/jobs", get(review::list))
+        .route("/v1/review/jobs/{id}", get(review::detail))
+        .route("/v1/reports/satisfaction", get(reports::satisfaction))
+        .route("/v1/reports/service-levels", get(reports::service_levels))
+        .route("/v1/reports/parts", get(reports::parts_report))
+        .route("/v1/parts/batches", post(reports::add_batch))
+        .route("/v1/corrective-actions", get(corrective::list))
+        .route("/v1/surveys/callback-sample", get(surveys::sample))
+        .route("/v1/jobs/{id}/callback", post(surveys::record))
+        .route(
+            "/v1/corrective-actions/{id}",
+            axum::routing::patch(corrective::update),
+        )
         .layer(DefaultBodyLimit::max(json_limit));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/openapi.json", get(openapi))
         .merge(sync_routes)
         .merge(json_routes)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+async fn openapi() -> Result<axum::response::Response, crate::error::ApiError> {
+    use axum::response::IntoResponse;
+    let body = crate::openapi::document().map_err(crate::error::ApiError::internal)?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }

@@ -1,0 +1,383 @@
+//! The OpenAPI description of the JSON API, served at `/openapi.json`.
+//!
+//! Built from one table rather than annotations on each handler: the handlers validate
+//! their query strings by hand (to refuse unknown parameters), so the parameter lists live
+//! here, next to each other, where a reviewer can compare them with the README.
+
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, Paths};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApiBuilder, Required, Response};
+
+/// A period: `month`, or `from` and `to`.
+const PERIOD: &[(&str, &str)] = &[
+    ("month", "a calendar month, 2026-11 (UTC)"),
+    ("from", "first day included, 2026-11-01"),
+    ("to", "last day included, 2026-11-30"),
+];
+const PAGE: &[(&str, &str)] = &[
+    ("limit", "1–500, default 50"),
+    ("offset", "rows to skip"),
+    ("format", "json (default), csv or xlsx"),
+];
+
+struct Endpoint {
+    method: HttpMethod,
+    path: &'static str,
+    tag: &'static str,
+    summary: &'static str,
+    query: &'static [&'static [(&'static str, &'static str)]],
+}
+
+const fn ep(
+    method: HttpMethod,
+    path: &'static str,
+    tag: &'static str,
+    summary: &'static str,
+    query: &'static [&'static [(&'static str, &'static str)]],
+) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        tag,
+        summary,
+        query,
+    }
+}
+
+use HttpMethod::{Delete, Get, Patch, Post};
+
+const ENDPOINTS: &[Endpoint] = &[
+    ep(
+        Post,
+        "/v1/auth/login",
+        "auth",
+        "sign in: username, password, device_id",
+        &[],
+    ),
+    ep(
+        Post,
+        "/v1/auth/refresh",
+        "auth",
+        "rotate a refresh token",
+        &[],
+    ),
+    ep(Post, "/v1/auth/logout", "auth", "end a sign-in", &[]),
+    ep(Post, "/v1/admin/users", "admin", "create an account", &[]),
+    ep(Get, "/v1/admin/users", "admin", "list accounts", &[]),
+    ep(Get, "/v1/admin/users/{id}", "admin", "one account", &[]),
+    ep(
+        Patch,
+        "/v1/admin/users/{id}",
+        "admin",
+        "change display name or role",
+        &[],
+    ),
+    ep(
+        Delete,
+        "/v1/admin/users/{id}",
+        "admin",
+        "delete an account",
+        &[],
+    ),
+    ep(
+        Post,
+        "/v1/admin/users/{id}/disable",
+        "admin",
+        "disable an account",
+        &[],
+    ),
+    ep(
+        Post,
+        "/v1/admin/users/{id}/enable",
+        "admin",
+        "enable an account",
+        &[],
+    ),
+    ep(
+        Post,
+        "/v1/admin/users/{id}/password",
+        "admin",
+        "reset a password",
+        &[],
+    ),
+    ep(
+        Get,
+        "/v1/admin/users/{id}/devices",
+        "admin",
+        "an account's devices",
+        &[],
+    ),
+    ep(
+        Post,
+        "/v1/admin/users/{id}/devices/{device_id}/revoke",
+        "admin",
+        "revoke a device, optionally wiping it",
+        &[],
+    ),
+    ep(
+        Post,
+        "/v1/sync",
+        "sync",
+        "the sync protocol (binary frames, docs/protocol.md)",
+        &[],
+    ),
+    ep(Post, "/v1/jobs", "jobs", "create a job", &[]),
+    ep(
+        Get,
+        "/v1/jobs",
+        "jobs",
+        "list jobs",
+        &[&[
+            ("status", ""),
+            ("review_state", ""),
+            ("assignee", ""),
+            ("limit", ""),
+            ("offset", ""),
+        ]],
+    ),
+    ep(
+        Get,
+        "/v1/jobs/{id}",
+        "jobs",
+        "one job with its whole document",
+        &[],
+    ),
+    ep(
+        Post,
+        "/v1/jobs/{id}/assign",
+        "jobs",
+        "assign or reassign",
+        &[],
+    ),
+    ep(
+        Post,
+        "/v1/jobs/{id}/review",
+        "review",
+        "approve, or return with a comment",
+        &[],
+    ),
+    ep(
+        Post,
+        "/v1/jobs/{id}/callback",
+        "surveys",
+        "record a callback survey (回访) form",
+        &[],
+    ),
+    ep(
+        Get,
+        "/v1/review/jobs",
+        "review",
+        "the review list",
+        &[
+            &[
+                ("status", "derived status"),
+                ("review_state", "not_submitted, pending, approved, returned"),
+                ("technician", "technician account id"),
+                ("complaint", "true or false"),
+                ("dap", "true or false"),
+                ("feedback_category", "product, service or process"),
+                ("customer_tier", "key, general, …"),
+            ],
+            PERIOD,
+            PAGE,
+        ],
+    ),
+    ep(
+        Get,
+        "/v1/review/jobs/{id}",
+        "review",
+        "a job's detail, timeline and edit history",
+        &[],
+    ),
+    ep(
+        Get,
+        "/v1/reports/satisfaction",
+        "reports",
+        "satisfaction degree, rate and overall (满意度)",
+        &[
+            PERIOD,
+            &[
+                (
+                    "group_by",
+                    "none, technician, customer_tier, product_model, region, month",
+                ),
+                ("technician", ""),
+                ("customer_tier", ""),
+                ("product_model", ""),
+                ("region", ""),
+                ("trend_months", "1–60, default 12"),
+                ("lowest", "1–20, default 3"),
+                ("export", "groups, items or trend"),
+                ("format", "json, csv or xlsx"),
+            ],
+        ],
+    ),
+    ep(
+        Get,
+        "/v1/reports/service-levels",
+        "reports",
+        "share of jobs meeting each clock",
+        &[
+            PERIOD,
+            &[
+                ("group_by", "none, technician, month"),
+                ("technician", ""),
+                ("complaint", "true or false"),
+                ("response_hours", "target override"),
+                ("arrival_near_hours", ""),
+                ("arrival_far_hours", ""),
+                ("diagnosis_hours", ""),
+                ("handling_minutes", "average handling target"),
+                ("format", "json, csv or xlsx"),
+            ],
+        ],
+    ),
+    ep(
+        Get,
+        "/v1/reports/parts",
+        "reports",
+        "parts consumption and remaining coefficient (剩余系数)",
+        &[
+            PERIOD,
+            &[
+                ("product_model", ""),
+                ("sku", ""),
+                ("export", "consumption or remaining"),
+                ("format", "json, csv or xlsx"),
+            ],
+        ],
+    ),
+    ep(
+        Post,
+        "/v1/parts/batches",
+        "reports",
+        "record a purchased batch of a part for a model",
+        &[],
+    ),
+    ep(
+        Get,
+        "/v1/corrective-actions",
+        "corrective actions",
+        "corrective actions (纠正措施)",
+        &[
+            &[
+                ("status", "open, in_progress, done, verified"),
+                ("department", ""),
+                ("job", "job id"),
+                ("overdue", "true: past due and not verified"),
+            ],
+            PERIOD,
+            PAGE,
+        ],
+    ),
+    ep(
+        Patch,
+        "/v1/corrective-actions/{id}",
+        "corrective actions",
+        "update owner, department, due date, status, verification",
+        &[],
+    ),
+    ep(
+        Get,
+        "/v1/surveys/callback-sample",
+        "surveys",
+        "the month's reproducible callback sample",
+        &[&[
+            ("month", "2026-11, required"),
+            ("size", "1–10000, default 100"),
+            ("format", "json, csv or xlsx"),
+        ]],
+    ),
+    ep(Get, "/healthz", "health", "liveness", &[]),
+];
+
+fn path_params(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+}
+
+/// The document, as JSON text.
+pub fn document() -> Result<String, serde_json::Error> {
+    let mut paths = Paths::new();
+    for e in ENDPOINTS {
+        let mut op = OperationBuilder::new()
+            .tag(e.tag)
+            .summary(Some(e.summary))
+            .response(
+                "200",
+                Response::new("success (201 for creations, 204 for no content)"),
+            )
+            .response(
+                "400",
+                Response::new("bad input: {\"error\": {\"code\", \"message\"}}; nothing changed"),
+            )
+            .response("401", Response::new("no valid access token"))
+            .response("403", Response::new("the role may not do this"))
+            .response("404", Response::new("unknown id"));
+        if e.path != "/healthz" && e.path != "/v1/auth/login" {
+            op = op.security(SecurityRequirement::new("bearer", Vec::<String>::new()));
+        }
+        for name in path_params(e.path) {
+            op = op.parameter(
+                ParameterBuilder::new()
+                    .name(name)
+                    .parameter_in(ParameterIn::Path)
+                    .required(Required::True)
+                    .build(),
+            );
+        }
+        for (name, description) in e.query.iter().flat_map(|group| group.iter()) {
+            op = op.parameter(
+                ParameterBuilder::new()
+                    .name(*name)
+                    .parameter_in(ParameterIn::Query)
+                    .required(Required::False)
+                    .description((!description.is_empty()).then_some(*description))
+                    .build(),
+            );
+        }
+        paths.add_path_operation(e.path, vec![e.method.clone()], op.build());
+    }
+    let components = ComponentsBuilder::new()
+        .security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        )
+        .build();
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Onsite")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "Offline-first field service: sync, accounts, back office, reports.",
+                ))
+                .build(),
+        )
+        .paths(paths)
+        .components(Some(components))
+        .build()
+        .to_json()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_endpoint_is_described_once() {
+        let doc: serde_json::Value = serde_json::from_str(&super::document().unwrap()).unwrap();
+        assert_eq!(
+            doc["openapi"].as_str().map(|v| v.starts_with('3')),
+            Some(true)
+        );
+        let sat = &doc["paths"]["/v1/reports/satisfaction"]["get"];
+        let names: Vec<&str> = sat["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert!(names.contains(&"group_by") && names.contains(&"month"));
+        let detail = &doc["paths"]["/v1/review/jobs/{id}"]["get"];
+        assert_eq!(detail["parameters"][0]["in"], "path");
+    }
+}

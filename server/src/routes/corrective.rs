@@ -1,0 +1,145 @@
+//! Corrective actions (纠正措施): list and update.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use onsite_domain::Role;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::exports::{Format, respond};
+use super::json::JsonBody;
+use super::params::Params;
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::reports::check_name;
+use crate::reports::corrective::{self, Filter, STATUSES, Update, UpdateError};
+
+const OFFICE: &[Role] = &[Role::BackOffice];
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    mut p: Params,
+) -> Result<Response, ApiError> {
+    user.require(OFFICE)?;
+    let job = p.take("job");
+    if let Some(j) = &job
+        && !onsite_sync::server::valid_doc_id(j)
+    {
+        return Err(ApiError::bad_request("job ids are lowercase UUIDs"));
+    }
+    let overdue = p.bool("overdue")?;
+    let filter = Filter {
+        status: p.one_of("status", &STATUSES)?,
+        department: p.name("department")?,
+        job,
+        overdue_on: overdue
+            .filter(|o| *o)
+            .map(|_| chrono::Utc::now().format("%Y-%m-%d").to_string()),
+        period: p.period()?,
+        limit: p.number("limit", 50, 1, 500)?,
+        offset: p.number("offset", 0, 0, u32::MAX)?,
+    };
+    let format = Format::take(&mut p)?;
+    p.finish()?;
+    state
+        .db
+        .read(move |conn| {
+            let (actions, total) = corrective::list(conn, &filter)?;
+            let body = json!({
+                "corrective_actions": actions,
+                "total": total,
+                "limit": filter.limit,
+                "offset": filter.offset,
+            });
+            respond(format, "corrective-actions", body, || {
+                corrective::table(&actions)
+            })
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRequest {
+    owner: Option<String>,
+    department: Option<String>,
+    due_date: Option<String>,
+    status: Option<String>,
+    verification: Option<String>,
+}
+
+fn short(v: Option<String>, what: &str, max: usize) -> Result<Option<String>, ApiError> {
+    match v {
+        Some(s) if s.chars().count() > max => Err(ApiError::bad_request(format!(
+            "{what} is longer than {max} characters"
+        ))),
+        other => Ok(other.map(|s| s.trim().to_string())),
+    }
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<UpdateRequest>,
+) -> Result<Json<Value>, ApiError> {
+    user.require(OFFICE)?;
+    let id: i64 = id
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::bad_request("corrective action ids are positive numbers"))?;
+    if let Some(s) = &req.status
+        && !STATUSES.contains(&s.as_str())
+    {
+        return Err(ApiError::bad_request(format!(
+            "status must be one of {}",
+            STATUSES.join(", ")
+        )));
+    }
+    if let Some(d) = &req.due_date
+        && (d.len() != 10 || chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err())
+    {
+        return Err(ApiError::bad_request(
+            "due_date must be a date like 2026-12-31",
+        ));
+    }
+    if let Some(d) = &req.department {
+        check_name(d, "department").map_err(ApiError::bad_request)?;
+    }
+    let update = Update {
+        owner: short(req.owner, "owner", 200)?,
+        department: req.department,
+        due_date: req.due_date,
+        status: req.status,
+        verification: short(req.verification, "verification", 5_000)?,
+    };
+    if update.owner.is_none()
+        && update.department.is_none()
+        && update.due_date.is_none()
+        && update.status.is_none()
+        && update.verification.is_none()
+    {
+        return Err(ApiError::bad_request("nothing to change"));
+    }
+    let now = chrono::Utc::now().timestamp_millis();
+    state
+        .db
+        .write(
+            move |conn| match corrective::update(conn, id, &update, now) {
+                Ok(Some(v)) => Ok(Json(v)),
+                Ok(None) => Err(ApiError::not_found("no corrective action with that id")),
+                Err(UpdateError::Refused(m)) => Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "verification_required",
+                    m,
+                )),
+                Err(UpdateError::Sqlite(e)) => Err(e.into()),
+            },
+        )
+        .await
+}

@@ -1,0 +1,73 @@
+//! Every list and report answers JSON by default, or `format=csv` / `format=xlsx`.
+
+use axum::Json;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::reports::{Table, export};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    pub fn take(params: &mut super::params::Params) -> Result<Format, ApiError> {
+        Ok(
+            match params
+                .one_of("format", &["json", "csv", "xlsx"])?
+                .as_deref()
+            {
+                Some("csv") => Format::Csv,
+                Some("xlsx") => Format::Xlsx,
+                _ => Format::Json,
+            },
+        )
+    }
+}
+
+/// Answers `json` as is, or `table()` as a file named `name`.csv / `name`.xlsx.
+pub fn respond(
+    format: Format,
+    name: &str,
+    json: Value,
+    table: impl FnOnce() -> Table,
+) -> Result<Response, ApiError> {
+    match format {
+        Format::Json => Ok(Json(json).into_response()),
+        Format::Csv => {
+            let bytes = export::csv(&table()).map_err(ApiError::internal)?;
+            Ok(file(
+                bytes,
+                "text/csv; charset=utf-8",
+                &format!("{name}.csv"),
+            ))
+        }
+        Format::Xlsx => {
+            let bytes = export::xlsx(&table()).map_err(ApiError::internal)?;
+            Ok(file(
+                bytes,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                &format!("{name}.xlsx"),
+            ))
+        }
+    }
+}
+
+fn file(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -1,0 +1,145 @@
+//! Query-string parameters of the back-office lists and reports, validated by hand so that
+//! every mistake (unknown parameter, repeated one, bad value) is a clear JSON 400.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+
+use crate::error::ApiError;
+use crate::reports::{Period, check_name, truncate};
+
+#[derive(Debug)]
+pub struct Params(BTreeMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+            .map_err(|e| ApiError::bad_request(format!("bad query string: {e}")))?;
+        let mut map = BTreeMap::new();
+        for (k, v) in pairs {
+            if map.insert(k.clone(), v).is_some() {
+                return Err(ApiError::bad_request(format!(
+                    "parameter '{}' is given twice",
+                    truncate(&k)
+                )));
+            }
+        }
+        Ok(Params(map))
+    }
+}
+
+impl Params {
+    /// Takes a parameter; an empty value counts as absent (forms send `?tier=`).
+    pub fn take(&mut self, key: &str) -> Option<String> {
+        self.0.remove(key).filter(|v| !v.is_empty())
+    }
+
+    /// A value that names something (tier, region, model…), checked by [`check_name`].
+    pub fn name(&mut self, key: &str) -> Result<Option<String>, ApiError> {
+        let Some(v) = self.take(key) else {
+            return Ok(None);
+        };
+        check_name(&v, key).map_err(ApiError::bad_request)?;
+        Ok(Some(v))
+    }
+
+    /// A value from a fixed list.
+    pub fn one_of(&mut self, key: &str, allowed: &[&str]) -> Result<Option<String>, ApiError> {
+        let Some(v) = self.take(key) else {
+            return Ok(None);
+        };
+        if allowed.contains(&v.as_str()) {
+            Ok(Some(v))
+        } else {
+            Err(ApiError::bad_request(format!(
+                "'{key}' must be one of {}",
+                allowed.join(", ")
+            )))
+        }
+    }
+
+    pub fn bool(&mut self, key: &str) -> Result<Option<bool>, ApiError> {
+        match self.take(key).as_deref() {
+            None => Ok(None),
+            Some("true") => Ok(Some(true)),
+            Some("false") => Ok(Some(false)),
+            Some(_) => Err(ApiError::bad_request(format!(
+                "'{key}' must be true or false"
+            ))),
+        }
+    }
+
+    pub fn number(&mut self, key: &str, default: u32, min: u32, max: u32) -> Result<u32, ApiError> {
+        let Some(v) = self.take(key) else {
+            return Ok(default);
+        };
+        match v.parse::<u32>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(ApiError::bad_request(format!(
+                "'{key}' must be a whole number from {min} to {max}"
+            ))),
+        }
+    }
+
+    /// A positive duration; `None` keeps the configured value.
+    pub fn positive_f64(&mut self, key: &str) -> Result<Option<f64>, ApiError> {
+        let Some(v) = self.take(key) else {
+            return Ok(None);
+        };
+        match v.parse::<f64>() {
+            Ok(n) if n.is_finite() && n > 0.0 && n <= 24.0 * 365.0 * 60.0 => Ok(Some(n)),
+            _ => Err(ApiError::bad_request(format!(
+                "'{key}' must be a positive number"
+            ))),
+        }
+    }
+
+    /// `month`, or `from` and `to`.
+    pub fn period(&mut self) -> Result<Option<Period>, ApiError> {
+        let from = self.take("from");
+        let to = self.take("to");
+        let month = self.take("month");
+        Period::parse(from.as_deref(), to.as_deref(), month.as_deref())
+            .map_err(|m| ApiError::new(axum::http::StatusCode::BAD_REQUEST, "bad_period", m))
+    }
+
+    /// Like [`Params::period`], but a report needs one.
+    pub fn required_period(&mut self) -> Result<Period, ApiError> {
+        self.period()?.ok_or_else(|| {
+            ApiError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "bad_period",
+                "give a period: month=2026-11, or from=2026-11-01&to=2026-11-30",
+            )
+        })
+    }
+
+    /// Refuses parameters nobody took: a misspelt filter must not silently match everything.
+    pub fn finish(self) -> Result<(), ApiError> {
+        match self.0.keys().next() {
+            None => Ok(()),
+            Some(k) => Err(ApiError::bad_request(format!(
+                "unknown parameter '{}'",
+                truncate(k)
+            ))),
+        }
+    }
+}
+
+/// A technician filter must name an existing technician account.
+pub fn check_technician(conn: &rusqlite::Connection, id: &Option<String>) -> Result<(), ApiError> {
+    let Some(id) = id else {
+        return Ok(());
+    };
+    match crate::accounts::by_id(conn, id)? {
+        Some(a) if a.role == onsite_domain::Role::Technician => Ok(()),
+        _ => Err(ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "unknown_technician",
+            "no technician account has that id",
+        )),
+    }
+}

@@ -1,0 +1,151 @@
+//! Callback survey (回访): the month's sample to phone, and recording what a customer said.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use onsite_domain::forms::{
+    DEFAULT_TEMPLATE_ID, DEFAULT_TEMPLATE_VERSION, Level, template_has_item,
+};
+use onsite_domain::{Answer, Form, Role, Status, derive_status};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::exports::{Format, respond};
+use super::json::JsonBody;
+use super::params::Params;
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::reports::{Period, callback};
+
+const OFFICE: &[Role] = &[Role::BackOffice];
+
+pub async fn sample(
+    State(state): State<AppState>,
+    user: AuthUser,
+    mut p: Params,
+) -> Result<Response, ApiError> {
+    user.require(OFFICE)?;
+    let month = p.take("month").ok_or_else(|| {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_period", "give month=2026-11")
+    })?;
+    let month = Period::month(&month)
+        .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, "bad_period", m))?;
+    let size = p.number("size", 100, 1, 10_000)? as usize;
+    let format = Format::take(&mut p)?;
+    p.finish()?;
+    state
+        .db
+        .read(move |conn| {
+            let rows = callback::sample(conn, &month, size)?;
+            let body = json!({
+                "month": month.from.format("%Y-%m").to_string(),
+                "size": size,
+                "sample": rows,
+            });
+            respond(format, "callback-sample", body, || callback::table(&rows))
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallbackRequest {
+    /// Item id → points on the scale.
+    answers: BTreeMap<String, i64>,
+    #[serde(default)]
+    comments: BTreeMap<String, String>,
+    #[serde(default)]
+    suggestion: String,
+}
+
+pub async fn record(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<CallbackRequest>,
+) -> Result<Json<Value>, ApiError> {
+    user.require(OFFICE)?;
+    if req.answers.is_empty() {
+        return Err(ApiError::bad_request("answer at least one item"));
+    }
+    for (item, points) in &req.answers {
+        if !template_has_item(DEFAULT_TEMPLATE_ID, DEFAULT_TEMPLATE_VERSION, item) {
+            return Err(ApiError::bad_request(format!(
+                "'{}' is not an item of {DEFAULT_TEMPLATE_ID} v{DEFAULT_TEMPLATE_VERSION}",
+                crate::reports::truncate(item)
+            )));
+        }
+        if Level::from_points(*points).is_none() {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "score_out_of_scale",
+                format!("{item} has {points} points; the scale is 10, 8, 6, 4, 2"),
+            ));
+        }
+    }
+    if let Some(item) = req.comments.keys().find(|k| !req.answers.contains_key(*k)) {
+        return Err(ApiError::bad_request(format!(
+            "a comment for '{}', which has no answer",
+            crate::reports::truncate(item)
+        )));
+    }
+    if req.suggestion.chars().count() > 20_000
+        || req.comments.values().any(|c| c.chars().count() > 20_000)
+    {
+        return Err(ApiError::bad_request("text longer than 20000 characters"));
+    }
+    let by = user.user_id.clone();
+    super::jobs::edit(
+        state,
+        user,
+        id,
+        "callback survey",
+        |_, job| {
+            if derive_status(job) != Status::Completed {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "not_completed",
+                    "a callback survey is about a completed job",
+                ));
+            }
+            Ok(())
+        },
+        move |job| {
+            let at = super::jobs::now_ms();
+            let form_id = super::jobs::new_id();
+            let answers = req
+                .answers
+                .iter()
+                .map(|(item, points)| {
+                    let comment = req.comments.get(item).cloned().unwrap_or_default();
+                    (
+                        item.clone(),
+                        Answer {
+                            points: *points,
+                            comment,
+                            at,
+                        },
+                    )
+                })
+                .collect();
+            job.forms.insert(
+                form_id.clone(),
+                Form {
+                    id: form_id,
+                    template_id: DEFAULT_TEMPLATE_ID.into(),
+                    template_version: DEFAULT_TEMPLATE_VERSION,
+                    respondent: "callback".into(),
+                    answers,
+                    suggestion: autosurgeon::Text::with_value(req.suggestion),
+                    submitted_at: Some(at),
+                    by,
+                },
+            );
+        },
+    )
+    .await
+}
