@@ -3,8 +3,11 @@
 #
 #     uniffi/generate.sh [OUT_DIR]        # default: ./bindings at the repository root
 #
-# It builds libonsite_ffi (debug: unstripped, as UniFFI reads the library's metadata) and
-# the workspace's own uniffi-bindgen (the same pinned UniFFI version), then runs
+# It builds the workspace (debug, every target: the very build `cargo test --workspace`
+# makes, so after the tests nothing is compiled again; a `-p` subset would resolve other
+# features and rebuild), which gives libonsite_ffi (unstripped, as UniFFI reads the
+# library's metadata) and the workspace's own uniffi-bindgen (the same pinned UniFFI
+# version), then runs
 #     uniffi-bindgen generate <library> --language kotlin --language swift --language python --out-dir OUT_DIR
 # and copies the library beside the Python module, so `import onsite` works from OUT_DIR.
 # Honours CARGO_TARGET_DIR.
@@ -20,7 +23,7 @@ case "$(uname -s)" in
 esac
 lib="$target_dir/debug/$lib_file"
 
-cargo build --quiet -p onsite-ffi -p onsite-uniffi-bindgen
+cargo build --quiet --workspace --all-targets
 mkdir -p "$out"
 "$target_dir/debug/uniffi-bindgen" generate "$lib" \
     --language kotlin --language swift --language python \

@@ -1,7 +1,7 @@
 //! # onsite-domain
 //!
 //! The pure rules of Onsite: the job document schema, status derivation, the satisfaction
-//! scale and formulas, and the write policy of each role. No IO, no async.
+//! scale and formulas, the routine-survey rules, and the write policy of each role. No IO, no async.
 //!
 //! ```
 //! use onsite_domain::{Job, JobDoc, EventKind, Event, Status, derive_status};
@@ -27,6 +27,7 @@ pub mod job;
 pub mod policy;
 pub mod service;
 pub mod status;
+pub mod survey;
 
 pub use document::{DocError, JobDoc};
 pub use job::{

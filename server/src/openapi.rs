@@ -288,6 +288,34 @@ const ENDPOINTS: &[Endpoint] = &[
             ("format", "json, csv or xlsx"),
         ]],
     ),
+    ep(
+        Post,
+        "/v1/surveys/routine",
+        "surveys",
+        "open a routine survey (定期满意度调查) round: tier, round (key 2026-Q3, general 2026-H2), title",
+        &[],
+    ),
+    ep(
+        Get,
+        "/v1/surveys/routine",
+        "surveys",
+        "routine survey rounds with returned forms and validity",
+        &[&[("tier", "customer tier"), ("format", "json, csv or xlsx")]],
+    ),
+    ep(
+        Get,
+        "/v1/surveys/routine/{id}",
+        "surveys",
+        "a round's report: validity (100 forms), items, competitors (10 forms), previous round",
+        &[&[("format", "json, csv or xlsx")]],
+    ),
+    ep(
+        Post,
+        "/v1/surveys/routine/{id}/responses",
+        "surveys",
+        "record a returned form: customer, competitor?, respondent?, answers, comments, suggestion",
+        &[],
+    ),
     ep(Get, "/healthz", "health", "liveness", &[]),
 ];
 

@@ -5,7 +5,7 @@
 
 use rusqlite::Connection;
 
-pub const CURRENT_VERSION: i64 = 2;
+pub const CURRENT_VERSION: i64 = 3;
 
 const V1: &str = "
 CREATE TABLE meta (
@@ -225,6 +225,43 @@ pub enum SchemaError {
     TooNew(i64),
 }
 
+/// Routine surveys (定期满意度调查): rounds per customer tier and the forms returned for them,
+/// which are about no job, so they live here rather than in a document.
+const V3: &str = "
+CREATE TABLE routine_surveys (
+    id               TEXT PRIMARY KEY,
+    tier             TEXT NOT NULL,
+    round            TEXT NOT NULL,
+    template_id      TEXT NOT NULL,
+    template_version INTEGER NOT NULL,
+    title            TEXT NOT NULL,
+    created_at       INTEGER NOT NULL,
+    created_by       TEXT NOT NULL,
+    UNIQUE (tier, round)
+) WITHOUT ROWID;
+
+-- `subject` is '' for a form about us, else the competitor the form is about.
+CREATE TABLE routine_responses (
+    id          TEXT PRIMARY KEY,
+    survey_id   TEXT NOT NULL REFERENCES routine_surveys (id),
+    customer    TEXT NOT NULL,
+    subject     TEXT NOT NULL,
+    respondent  TEXT NOT NULL CHECK (respondent IN ('customer', 'dealer')),
+    suggestion  TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    by_user     TEXT NOT NULL,
+    UNIQUE (survey_id, subject, customer)
+) WITHOUT ROWID;
+
+CREATE TABLE routine_answers (
+    response_id TEXT NOT NULL REFERENCES routine_responses (id),
+    item_id     TEXT NOT NULL,
+    points      INTEGER NOT NULL CHECK (points IN (2, 4, 6, 8, 10)),
+    comment     TEXT NOT NULL,
+    PRIMARY KEY (response_id, item_id)
+) WITHOUT ROWID;
+";
+
 /// Brings the database to [`CURRENT_VERSION`].
 pub fn migrate(conn: &mut Connection) -> Result<(), SchemaError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -241,6 +278,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), SchemaError> {
                 // Jobs stored before V2 have no rows in the new tables yet.
                 crate::projection::rebuild_all(&tx)?;
             }
+            2 => tx.execute_batch(V3)?,
             _ => unreachable!("every version below CURRENT_VERSION has an upgrade step"),
         }
         at += 1;

@@ -23,8 +23,7 @@ mkdir -p "$work"
 started=$SECONDS
 echo "== onsite-ffi: library and bindings"
 uniffi/generate.sh "$bindings"
-echo "== onsite-ffi: the onsite server"
-cargo build --quiet -p onsite-server --bin onsite
+# generate.sh built the whole workspace, the `onsite` server included.
 export ONSITE_BIN="$target_dir/debug/onsite"
 
 echo "== onsite-ffi: Swift bindings (generated only)"

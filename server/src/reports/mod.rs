@@ -6,6 +6,7 @@ pub mod corrective;
 pub mod export;
 pub mod parts;
 pub mod review;
+pub mod routine;
 pub mod satisfaction;
 pub mod service_levels;
 

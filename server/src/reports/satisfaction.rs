@@ -129,7 +129,7 @@ const ANSWERS: &str = "
      AND (?3 IS NULL OR j.assignee = ?3) AND (?4 IS NULL OR j.customer_tier = ?4)
      AND (?5 IS NULL OR j.product_model = ?5) AND (?6 IS NULL OR j.customer_region = ?6)";
 
-fn sums(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Sums> {
+pub(super) fn sums(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Sums> {
     Ok(Sums {
         answered: r.get::<_, i64>(at)? as u64,
         points: r.get(at + 1)?,
@@ -222,7 +222,7 @@ pub fn by_item(
     rows.collect()
 }
 
-fn side_json(s: Sums) -> Value {
+pub(super) fn side_json(s: Sums) -> Value {
     match s.satisfaction() {
         Some(x) => json!({
             "answered": x.answered,

@@ -9,6 +9,7 @@ mod json;
 mod params;
 mod reports;
 mod review;
+mod routine_surveys;
 mod surveys;
 mod sync;
 
@@ -57,6 +58,15 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/corrective-actions", get(corrective::list))
         .route("/v1/surveys/callback-sample", get(surveys::sample))
         .route("/v1/jobs/{id}/callback", post(surveys::record))
+        .route(
+            "/v1/surveys/routine",
+            post(routine_surveys::create).get(routine_surveys::list),
+        )
+        .route("/v1/surveys/routine/{id}", get(routine_surveys::report))
+        .route(
+            "/v1/surveys/routine/{id}/responses",
+            post(routine_surveys::record),
+        )
         .route(
             "/v1/corrective-actions/{id}",
             axum::routing::patch(corrective::update),

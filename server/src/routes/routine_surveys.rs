@@ -1,0 +1,248 @@
+//! Routine surveys (定期满意度调查): open a round for a customer tier, record the forms
+//! customers return, read the round's report.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use onsite_domain::Role;
+use onsite_domain::forms::{
+    DEFAULT_TEMPLATE_ID, DEFAULT_TEMPLATE_VERSION, Level, template_has_item,
+};
+use onsite_domain::survey::Round;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::exports::{Format, respond};
+use super::jobs::{new_id, now_ms};
+use super::json::JsonBody;
+use super::params::Params;
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::reports::routine::{self, CreateError, RecordError, Survey};
+use crate::reports::{check_name, truncate};
+
+const OFFICE: &[Role] = &[Role::BackOffice];
+const MAX_TEXT: usize = 20_000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSurvey {
+    /// The customer tier surveyed: `key` quarterly, `general` half-yearly.
+    tier: String,
+    /// `2026-Q3` or `2026-H2`.
+    round: String,
+    #[serde(default)]
+    title: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(req): JsonBody<CreateSurvey>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    user.require(OFFICE)?;
+    check_name(&req.tier, "tier").map_err(ApiError::bad_request)?;
+    let round = Round::parse(&req.round).map_err(bad_round)?;
+    round.check_tier(&req.tier).map_err(bad_round)?;
+    if req.title.chars().count() > 200 {
+        return Err(ApiError::bad_request("a title has at most 200 characters"));
+    }
+    let survey = Survey {
+        id: new_id(),
+        title: if req.title.is_empty() {
+            format!("{} {} 定期满意度调查", req.tier, round)
+        } else {
+            req.title
+        },
+        tier: req.tier,
+        round,
+        template_id: DEFAULT_TEMPLATE_ID.into(),
+        template_version: DEFAULT_TEMPLATE_VERSION,
+        created_at: now_ms(),
+        created_by: user.user_id.clone(),
+    };
+    state
+        .db
+        .write(move |conn| match routine::create(conn, &survey) {
+            Ok(()) => Ok((
+                StatusCode::CREATED,
+                Json(routine::report(conn, &survey)?["survey"].clone()),
+            )),
+            Err(CreateError::Exists(id)) => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "survey_exists",
+                format!("this tier already has a survey for that round: {id}"),
+            )),
+            Err(CreateError::Db(e)) => Err(e.into()),
+        })
+        .await
+}
+
+fn bad_round(message: String) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "bad_round", message)
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    mut p: Params,
+) -> Result<Response, ApiError> {
+    user.require(OFFICE)?;
+    let tier = p.name("tier")?;
+    let format = Format::take(&mut p)?;
+    p.finish()?;
+    state
+        .db
+        .read(move |conn| {
+            let rows = routine::list(conn, tier.as_deref())?;
+            respond(
+                format,
+                "routine-surveys",
+                json!({ "surveys": rows }),
+                || routine::list_table(&rows),
+            )
+        })
+        .await
+}
+
+pub async fn report(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    mut p: Params,
+) -> Result<Response, ApiError> {
+    user.require(OFFICE)?;
+    let format = Format::take(&mut p)?;
+    p.finish()?;
+    state
+        .db
+        .read(move |conn| {
+            let survey = routine::get(conn, &id)?.ok_or_else(|| unknown(&id))?;
+            let report = routine::report(conn, &survey)?;
+            respond(format, "routine-survey", report.clone(), || {
+                routine::report_table(&report)
+            })
+        })
+        .await
+}
+
+fn unknown(id: &str) -> ApiError {
+    ApiError::not_found(format!("no routine survey {:?}", truncate(id)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordResponse {
+    /// Who answered: a customer id or name; one form per customer and subject per round.
+    customer: String,
+    /// The competitor the form is about; absent for a form about us.
+    #[serde(default)]
+    competitor: Option<String>,
+    /// `customer` (default) or `dealer`.
+    #[serde(default)]
+    respondent: Option<String>,
+    /// Item id → points on the scale.
+    answers: BTreeMap<String, i64>,
+    #[serde(default)]
+    comments: BTreeMap<String, String>,
+    #[serde(default)]
+    suggestion: String,
+}
+
+pub async fn record(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<RecordResponse>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    user.require(OFFICE)?;
+    let customer = req.customer.trim().to_string();
+    if customer.is_empty() || customer.chars().count() > 200 {
+        return Err(ApiError::bad_request(
+            "customer is required (at most 200 characters)",
+        ));
+    }
+    if let Some(c) = &req.competitor {
+        check_name(c, "competitor").map_err(ApiError::bad_request)?;
+    }
+    let respondent = req.respondent.unwrap_or_else(|| "customer".into());
+    if !matches!(respondent.as_str(), "customer" | "dealer") {
+        return Err(ApiError::bad_request(
+            "respondent is 'customer' or 'dealer'",
+        ));
+    }
+    if req.answers.is_empty() {
+        return Err(ApiError::bad_request("answer at least one item"));
+    }
+    for (item, points) in &req.answers {
+        if !template_has_item(DEFAULT_TEMPLATE_ID, DEFAULT_TEMPLATE_VERSION, item) {
+            return Err(ApiError::bad_request(format!(
+                "'{}' is not an item of {DEFAULT_TEMPLATE_ID} v{DEFAULT_TEMPLATE_VERSION}",
+                truncate(item)
+            )));
+        }
+        if Level::from_points(*points).is_none() {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "score_out_of_scale",
+                format!("{item} has {points} points; the scale is 10, 8, 6, 4, 2"),
+            ));
+        }
+    }
+    if let Some(item) = req.comments.keys().find(|k| !req.answers.contains_key(*k)) {
+        return Err(ApiError::bad_request(format!(
+            "a comment for '{}', which has no answer",
+            truncate(item)
+        )));
+    }
+    if req.suggestion.chars().count() > MAX_TEXT
+        || req.comments.values().any(|c| c.chars().count() > MAX_TEXT)
+    {
+        return Err(ApiError::bad_request(format!(
+            "text longer than {MAX_TEXT} characters"
+        )));
+    }
+    let mut comments = req.comments;
+    let response = routine::Response {
+        id: new_id(),
+        survey_id: id,
+        customer,
+        competitor: req.competitor,
+        respondent,
+        answers: req
+            .answers
+            .into_iter()
+            .map(|(item, points)| {
+                let comment = comments.remove(&item).unwrap_or_default();
+                (item, (points, comment))
+            })
+            .collect(),
+        suggestion: req.suggestion,
+        recorded_at: now_ms(),
+        by_user: user.user_id.clone(),
+    };
+    state
+        .db
+        .write(move |conn| {
+            if routine::get(conn, &response.survey_id)?.is_none() {
+                return Err(unknown(&response.survey_id));
+            }
+            match routine::record(conn, &response) {
+                Ok(()) => Ok((
+                    StatusCode::CREATED,
+                    Json(json!({ "id": response.id, "survey_id": response.survey_id })),
+                )),
+                Err(RecordError::Duplicate) => Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "duplicate_response",
+                    "this customer already returned a form about that subject in this round",
+                )),
+                Err(RecordError::Db(e)) => Err(e.into()),
+            }
+        })
+        .await
+}
