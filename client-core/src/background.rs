@@ -5,7 +5,9 @@
 //! one failed. [`Client::subscribe_sync_state`] hears every move.
 //!
 //! [`Client::start_background_sync`] syncs on the current tokio runtime: at once, then
-//! every `interval`, and as soon as a local operation leaves changes to upload. After a
+//! every `interval`, as soon as a local operation leaves changes to upload, and as soon as
+//! the server says something new is there (its live notices, over a WebSocket the task
+//! holds while online). After a
 //! network or server failure it tries again sooner (1 s, 2 s, 4 s, … up to `interval`). The task holds the
 //! client weakly: it ends with [`Client::stop_background_sync`], when it is started again,
 //! or when the app drops the last clone of the client.
@@ -139,12 +141,14 @@ impl Drop for SyncAttempt<'_> {
 /// The running background task; dropping it stops the task.
 struct Background {
     task: JoinHandle<()>,
+    live: JoinHandle<()>,
     _nudges: ListenerHandle,
 }
 
 impl Drop for Background {
     fn drop(&mut self) {
         self.task.abort();
+        self.live.abort();
     }
 }
 
@@ -172,13 +176,15 @@ fn next_delay(interval: Duration, failures: u32) -> Duration {
     FIRST_RETRY.saturating_mul(factor).min(interval)
 }
 
-async fn run(client: WeakClient, wake: Arc<Notify>, interval: Duration) {
+async fn run(client: WeakClient, wake: Arc<Notify>, remote: Arc<Notify>, interval: Duration) {
     let mut due = Instant::now();
     let mut failures = 0u32;
     loop {
         let nudged = tokio::select! {
             () = tokio::time::sleep_until(due) => false,
             () = wake.notified() => true,
+            // The server has something new: sync, whatever the outbox holds.
+            () = remote.notified() => false,
         };
         let Some(client) = client.upgrade() else {
             return;
@@ -232,9 +238,12 @@ impl Client {
         tracker.update(|s| s.background = true);
         let wake = Arc::new(Notify::new());
         let nudges = self.subscribe(Arc::new(Nudge(wake.clone())));
-        let task = runtime.spawn(run(self.downgrade(), wake, interval));
+        let remote = Arc::new(Notify::new());
+        let task = runtime.spawn(run(self.downgrade(), wake, remote.clone(), interval));
+        let live = runtime.spawn(crate::live::run(self.downgrade(), remote));
         let previous = lock(&tracker.background).replace(Background {
             task,
+            live,
             _nudges: nudges,
         });
         drop(previous);

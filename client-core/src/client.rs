@@ -431,6 +431,13 @@ impl Client {
             .await
     }
 
+    /// The server address and access token for the live-notice connection; `None` when
+    /// signed out.
+    pub(crate) async fn live_target(&self) -> Option<(String, String)> {
+        let credentials = self.blocking(|store| store.credentials()).await.ok()??;
+        Some((credentials.server_url, credentials.access_token))
+    }
+
     pub(crate) fn sync_tracker(&self) -> &SyncTracker {
         &self.inner.sync_tracker
     }

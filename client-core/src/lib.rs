@@ -76,6 +76,7 @@ mod client;
 mod clock;
 pub mod error;
 mod listeners;
+mod live;
 mod ops;
 mod query;
 pub mod schema;

@@ -61,11 +61,11 @@ pub(crate) struct Transport {
     counters: Arc<Counters>,
 }
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 /// Long enough for a 2 MiB upload over a poor mobile link.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
-fn install_crypto_provider() {
+pub(crate) fn install_crypto_provider() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         // Err means a provider is already installed (by the app, or another library),

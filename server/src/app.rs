@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 
 use crate::auth::Keys;
 use crate::db::{self, Db, DbError};
+use crate::live::Live;
 use crate::ratelimit::LoginLimiter;
 
 /// Settings of a running server.
@@ -50,6 +51,8 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     pub config: Arc<Config>,
     pub login_limiter: LoginLimiter,
+    /// Notices to online devices after each commit.
+    pub live: Live,
 }
 
 impl AppState {
@@ -68,6 +71,7 @@ impl AppState {
                 config.login_per_address_per_minute,
             ),
             config: Arc::new(config),
+            live: Live::default(),
         })
     }
 }

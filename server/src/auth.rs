@@ -88,6 +88,8 @@ pub struct AuthUser {
     pub username: String,
     pub role: Role,
     pub device_id: String,
+    /// When the access token expires (Unix seconds): a live connection ends then.
+    pub expires_at: i64,
 }
 
 impl AuthUser {
@@ -151,6 +153,7 @@ pub async fn authenticate(
                     username: account.username,
                     role: account.role,
                     device_id: claims.dev,
+                    expires_at: claims.exp,
                 },
                 device,
             ))

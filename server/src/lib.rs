@@ -20,6 +20,7 @@ pub mod auth;
 pub mod cli;
 pub mod db;
 pub mod error;
+pub mod live;
 pub mod openapi;
 pub mod projection;
 pub mod ratelimit;

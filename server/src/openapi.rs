@@ -316,6 +316,13 @@ const ENDPOINTS: &[Endpoint] = &[
         "record a returned form: customer, competitor?, respondent?, answers, comments, suggestion",
         &[],
     ),
+    ep(
+        Get,
+        "/v1/sync/live",
+        "sync",
+        "WebSocket of live notices: `ready`, then `changed` when a sync would bring something",
+        &[],
+    ),
     ep(Get, "/healthz", "health", "liveness", &[]),
 ];
 

@@ -5,6 +5,7 @@ use onsite_sync::server::{DocWrite, FeedItem, FeedRead, Peer, ServerStore};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::db;
+use crate::live::{Live, Notice};
 use crate::projection;
 
 const KIND_CHANGE: i64 = 0;
@@ -15,6 +16,7 @@ const KIND_LEAVE: i64 = 2;
 #[derive(Debug)]
 pub struct SqliteStore<'c> {
     conn: &'c mut Connection,
+    live: Option<Live>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -29,7 +31,13 @@ pub enum StoreError {
 
 impl<'c> SqliteStore<'c> {
     pub fn new(conn: &'c mut Connection) -> Self {
-        SqliteStore { conn }
+        SqliteStore { conn, live: None }
+    }
+
+    /// Tells online devices after each commit that brought something new.
+    pub fn with_live(mut self, live: Live) -> Self {
+        self.live = Some(live);
+        self
     }
 }
 
@@ -70,6 +78,8 @@ impl ServerStore for SqliteStore<'_> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut technicians: Vec<String> = Vec::new();
+        let mut news = false;
         for w in writes {
             let mut last_seq = None;
             {
@@ -111,6 +121,8 @@ impl ServerStore for SqliteStore<'_> {
             )?;
             projection::upsert_job(&tx, &w.doc_id, &w.job, seq as u64)?;
             let old = old_assignee.flatten();
+            news |= last_seq.is_some() || old != w.job.assignee;
+            technicians.extend(old.iter().chain(&w.job.assignee).cloned());
             if old != w.job.assignee {
                 if let Some(user) = &old {
                     tx.execute(
@@ -135,6 +147,15 @@ impl ServerStore for SqliteStore<'_> {
             }
         }
         tx.commit()?;
+        if let Some(live) = self.live.as_ref().filter(|_| news) {
+            technicians.sort();
+            technicians.dedup();
+            live.publish(Notice {
+                technicians,
+                origin_user: peer.user_id.clone(),
+                origin_device: peer.device_id.clone(),
+            });
+        }
         Ok(())
     }
 

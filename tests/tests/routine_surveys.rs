@@ -331,10 +331,15 @@ async fn bad_rounds_forms_and_callers_get_clear_errors_and_change_nothing() {
         let (status, answer) = o.call(method.clone(), &path, body.clone()).await;
         assert_eq!(status, want, "{method} {path} {body:?}: {answer}");
         if !code.is_empty() {
-            assert_eq!(answer["error"]["code"], code, "{method} {path} {body:?}: {answer}");
+            assert_eq!(
+                answer["error"]["code"], code,
+                "{method} {path} {body:?}: {answer}"
+            );
         }
         assert!(
-            answer["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+            answer["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
             "{method} {path}: a clear message, got {answer}"
         );
     }

@@ -18,6 +18,7 @@ use crate::accounts;
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::live::Live;
 use crate::storage::{self, SqliteStore};
 
 const OFFICE: &[Role] = &[Role::BackOffice];
@@ -161,6 +162,7 @@ pub async fn create(
         ..Job::default()
     };
     let actor = state.actor.clone();
+    let live = state.live.clone();
     let doc_id = id.clone();
     let view = state
         .db
@@ -169,7 +171,7 @@ pub async fn create(
                 technician_exists(conn, a)?;
             }
             let (doc, change) = JobDoc::create(&job, actor, at).map_err(ApiError::internal)?;
-            commit_edit(conn, &user, &doc_id, None, doc, vec![change])
+            commit_edit(conn, &live, &user, &doc_id, None, doc, vec![change])
         })
         .await?;
     Ok((StatusCode::CREATED, Json(view)))
@@ -178,6 +180,7 @@ pub async fn create(
 /// Checks the policy and commits a back-office edit through the same path as synced changes.
 fn commit_edit(
     conn: &mut rusqlite::Connection,
+    live: &Live,
     user: &AuthUser,
     doc_id: &str,
     before: Option<&Job>,
@@ -209,7 +212,9 @@ fn commit_edit(
         role: user.role,
         device_id: "api".into(),
     };
-    SqliteStore::new(conn).commit(&peer, vec![write])?;
+    SqliteStore::new(conn)
+        .with_live(live.clone())
+        .commit(&peer, vec![write])?;
     job_view(conn, doc_id, &mut doc)
 }
 
@@ -276,6 +281,7 @@ pub(super) async fn edit(
 ) -> Result<Json<Value>, ApiError> {
     check_id(&id)?;
     let actor: ActorId = state.actor.clone();
+    let live = state.live.clone();
     state
         .db
         .write(move |conn| {
@@ -294,7 +300,7 @@ pub(super) async fn edit(
                         "the job is already in that state",
                     )
                 })?;
-            commit_edit(conn, &user, &id, Some(&before), doc, vec![change]).map(Json)
+            commit_edit(conn, &live, &user, &id, Some(&before), doc, vec![change]).map(Json)
         })
         .await
 }

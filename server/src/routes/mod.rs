@@ -6,6 +6,7 @@ mod corrective;
 mod exports;
 mod jobs;
 mod json;
+mod live;
 mod params;
 mod reports;
 mod review;
@@ -25,6 +26,7 @@ pub fn router(state: AppState) -> Router {
     let json_limit = state.config.max_json_body_bytes;
     let sync_routes = Router::new()
         .route("/v1/sync", post(sync::sync))
+        .route("/v1/sync/live", get(live::live))
         .layer(DefaultBodyLimit::max(sync_limit));
     let json_routes = Router::new()
         .route("/v1/auth/login", post(auth::login))

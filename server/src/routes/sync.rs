@@ -54,7 +54,7 @@ impl From<DbError> for Failure {
 
 /// The caller of the sync endpoint. A device revoked with a wipe may still upload once:
 /// what the server accepts is kept, then the device is told to erase its data.
-pub struct SyncCaller(AuthUser, DeviceState);
+pub struct SyncCaller(pub(super) AuthUser, pub(super) DeviceState);
 
 impl axum::extract::FromRequestParts<AppState> for SyncCaller {
     type Rejection = ApiError;
@@ -113,8 +113,9 @@ pub async fn sync(
         Request::Sync(s) => s.push.is_empty(),
         Request::RepairDoc(_) => false,
     };
+    let live = state.live.clone();
     let work = move |conn: &mut rusqlite::Connection| -> Result<wire::Response, Failure> {
-        handle(&mut SqliteStore::new(conn), &peer, request).map_err(Failure::Handle)
+        handle(&mut SqliteStore::new(conn).with_live(live), &peer, request).map_err(Failure::Handle)
     };
     let result = if read_only {
         state.db.read(work).await

@@ -1,0 +1,89 @@
+//! Live notices: after every commit to the feed, the online devices it concerns hear
+//! "something new is there" over a WebSocket (`GET /v1/sync/live`) and sync. The notice
+//! carries nothing else: what changed still travels by the sync exchange, so a lost or
+//! late notice costs latency, never data, and a device that is not told simply syncs at
+//! its next interval.
+
+use tokio::sync::broadcast;
+
+/// How many notices a slow connection may fall behind before it is told "something new"
+/// once for all of them (a lagged receiver loses notices, not correctness).
+const BACKLOG: usize = 1024;
+
+/// One commit to the feed.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    /// Technicians whose scope holds a written job, before or after the write (a job that
+    /// left a technician's scope concerns them too).
+    pub technicians: Vec<String>,
+    /// Who wrote it: their own device has it already.
+    pub origin_user: String,
+    pub origin_device: String,
+}
+
+/// Who listens on a connection.
+#[derive(Debug, Clone)]
+pub struct Listener {
+    pub user_id: String,
+    pub device_id: String,
+    /// Back office sees every job; a technician only theirs.
+    pub sees_all: bool,
+}
+
+impl Notice {
+    pub fn concerns(&self, l: &Listener) -> bool {
+        let own = self.origin_user == l.user_id && self.origin_device == l.device_id;
+        !own && (l.sees_all || self.technicians.contains(&l.user_id))
+    }
+}
+
+/// The server's channel of notices; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Live {
+    tx: broadcast::Sender<Notice>,
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Live {
+            tx: broadcast::channel(BACKLOG).0,
+        }
+    }
+}
+
+impl Live {
+    /// Tells every connection; nobody listening is fine.
+    pub fn publish(&self, notice: Notice) {
+        let _ = self.tx.send(notice);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
+        self.tx.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listener(user: &str, device: &str, sees_all: bool) -> Listener {
+        Listener {
+            user_id: user.into(),
+            device_id: device.into(),
+            sees_all,
+        }
+    }
+
+    #[test]
+    fn a_notice_concerns_the_technicians_of_the_job_and_the_back_office_but_not_its_origin() {
+        let n = Notice {
+            technicians: vec!["wang".into()],
+            origin_user: "wang".into(),
+            origin_device: "phone".into(),
+        };
+        assert!(!n.concerns(&listener("wang", "phone", false)));
+        assert!(n.concerns(&listener("wang", "tablet", false)));
+        assert!(!n.concerns(&listener("li", "phone-2", false)));
+        assert!(n.concerns(&listener("office", "pc", true)));
+    }
+}
