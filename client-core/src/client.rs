@@ -128,6 +128,7 @@ impl Client {
                 "the sign-in answer lacks a user id or token",
             ));
         }
+        let access_expires_at = tokens.access_expires_at();
         let session = Session {
             user_id: tokens.user_id,
             username: tokens.username.unwrap_or_else(|| username.to_string()),
@@ -136,6 +137,7 @@ impl Client {
         };
         let credentials = Credentials {
             server_url: base,
+            access_expires_at,
             access_token: tokens.access_token,
             refresh_token: tokens.refresh_token,
         };
@@ -399,20 +401,36 @@ impl Client {
         }
     }
 
-    /// Sends one frame; on a 401, refreshes the access token once (when the server gave a
-    /// refresh token) and sends it again.
+    /// Sends one frame: first refreshes an access token that is about to expire, and on a
+    /// 401 refreshes it once and sends the frame again.
     async fn exchange(&self, credentials: &mut Credentials, frame: &[u8]) -> Result<Response> {
         let transport = &self.inner.transport;
+        if credentials.refresh_token.is_some() && credentials.access_expiring(clock::now_ms()) {
+            self.refresh(credentials, None).await?;
+        }
         let first = transport
             .sync(&credentials.server_url, &credentials.access_token, frame)
             .await;
         let Err(Error::SignInNeeded(reason)) = first else {
             return first;
         };
+        self.refresh(credentials, Some(reason)).await?;
+        transport
+            .sync(&credentials.server_url, &credentials.access_token, frame)
+            .await
+    }
+
+    /// Trades the refresh token for new tokens and stores them. Without a refresh token,
+    /// a sign-in is needed (`reason` says why, when the server already refused).
+    async fn refresh(&self, credentials: &mut Credentials, reason: Option<String>) -> Result<()> {
         let Some(refresh_token) = credentials.refresh_token.clone() else {
-            return Err(Error::SignInNeeded(reason));
+            return Err(Error::SignInNeeded(
+                reason.unwrap_or_else(|| "the session has no refresh token".into()),
+            ));
         };
-        let tokens = transport
+        let tokens = self
+            .inner
+            .transport
             .refresh(&credentials.server_url, &refresh_token)
             .await?;
         let session = self.blocking(|store| store.session()).await?;
@@ -421,14 +439,11 @@ impl Client {
                 "the refreshed session belongs to another account".into(),
             ));
         }
+        credentials.access_expires_at = tokens.access_expires_at();
         credentials.access_token = tokens.access_token;
         credentials.refresh_token = tokens.refresh_token.or(Some(refresh_token));
         let stored = credentials.clone();
-        self.blocking(move |store| store.set_tokens(&stored))
-            .await?;
-        transport
-            .sync(&credentials.server_url, &credentials.access_token, frame)
-            .await
+        self.blocking(move |store| store.set_tokens(&stored)).await
     }
 
     /// The server address and access token for the live-notice connection; `None` when

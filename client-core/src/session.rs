@@ -27,7 +27,22 @@ pub(crate) struct Credentials {
     pub server_url: String,
     pub access_token: String,
     pub refresh_token: Option<String>,
+    /// When the access token expires (device clock, ms), as the server said at sign-in or
+    /// refresh; `None` when it did not say.
+    pub access_expires_at: Option<i64>,
 }
+
+impl Credentials {
+    /// Whether the access token is expired or about to: refreshing first spares uploading
+    /// a large body only to have it refused (and the connection closed under it).
+    pub fn access_expiring(&self, now_ms: i64) -> bool {
+        self.access_expires_at
+            .is_some_and(|at| at - now_ms < EXPIRY_MARGIN_MS)
+    }
+}
+
+/// How long before its expiry an access token is renewed.
+const EXPIRY_MARGIN_MS: i64 = 30_000;
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -53,13 +68,15 @@ pub(crate) mod keys {
     pub const SERVER_URL: &str = "session.server_url";
     pub const ACCESS_TOKEN: &str = "session.access_token";
     pub const REFRESH_TOKEN: &str = "session.refresh_token";
-    pub const SESSION: [&str; 6] = [
+    pub const ACCESS_EXPIRES_AT: &str = "session.access_expires_at";
+    pub const SESSION: [&str; 7] = [
         USER_ID,
         USERNAME,
         ROLE,
         SERVER_URL,
         ACCESS_TOKEN,
         REFRESH_TOKEN,
+        ACCESS_EXPIRES_AT,
     ];
     pub const CURSOR_EPOCH: &str = "cursor.epoch";
     pub const CURSOR_SEQ: &str = "cursor.seq";
@@ -75,6 +92,7 @@ mod tests {
             server_url: "https://example.test".into(),
             access_token: "secret-access".into(),
             refresh_token: Some("secret-refresh".into()),
+            access_expires_at: Some(1_000_000),
         };
         let shown = format!("{c:?}");
         assert!(!shown.contains("secret"), "{shown}");

@@ -145,6 +145,8 @@ impl Store {
             server_url,
             access_token,
             refresh_token: get_meta(&self.conn, keys::REFRESH_TOKEN)?,
+            access_expires_at: get_meta(&self.conn, keys::ACCESS_EXPIRES_AT)?
+                .and_then(|v| v.parse().ok()),
         }))
     }
 
@@ -220,6 +222,10 @@ impl Store {
 
 fn write_tokens(conn: &Connection, credentials: &Credentials) -> Result<()> {
     set_meta(conn, keys::ACCESS_TOKEN, &credentials.access_token)?;
+    match credentials.access_expires_at {
+        Some(at) => set_meta(conn, keys::ACCESS_EXPIRES_AT, &at.to_string())?,
+        None => delete_meta(conn, keys::ACCESS_EXPIRES_AT)?,
+    }
     match &credentials.refresh_token {
         Some(token) => set_meta(conn, keys::REFRESH_TOKEN, token),
         None => delete_meta(conn, keys::REFRESH_TOKEN),

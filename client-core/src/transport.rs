@@ -33,6 +33,17 @@ pub(crate) struct Tokens {
     #[serde(default)]
     pub username: Option<String>,
     pub role: String,
+    /// Seconds the access token lives.
+    #[serde(default)]
+    pub expires_in: Option<i64>,
+}
+
+impl Tokens {
+    /// When the access token expires, on the device clock.
+    pub fn access_expires_at(&self) -> Option<i64> {
+        self.expires_in
+            .map(|secs| crate::clock::now_ms().saturating_add(secs.saturating_mul(1000)))
+    }
 }
 
 #[derive(Deserialize)]

@@ -603,3 +603,44 @@ async fn a_job_reassigned_while_the_phone_was_offline_ends_in_the_conflict_log()
     phone.client.sync().await.unwrap();
     assert_eq!(phone.client.conflicts().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_large_upload_after_the_access_token_expired_refreshes_first_and_lands_whole() {
+    let server = TestServer::start_with(|c| c.access_token_ttl_secs = SHORT_TTL)
+        .await
+        .unwrap();
+    server.create_user("wang", Role::Technician).unwrap();
+    server.create_user("office", Role::BackOffice).unwrap();
+    let phone = Device::sign_in(&server.url(), "wang").await.unwrap();
+    phone.client.sync().await.unwrap();
+    // Issued after the phone's token, so expired after it.
+    let probe = server.login("office", "office-pc").await.unwrap();
+
+    // A long morning offline: enough jobs for an upload of a few hundred kilobytes.
+    let mut jobs = Vec::new();
+    for i in 0..60 {
+        let id = phone
+            .client
+            .create_job(walk_in(&format!("客户{i}")))
+            .unwrap();
+        phone
+            .client
+            .add_note(&id, &"现场情况说明 ".repeat(200))
+            .unwrap();
+        jobs.push(id);
+    }
+    until_expired(&server, &probe).await;
+
+    // The phone knows its token is spent: it refreshes before sending, rather than
+    // uploading everything to be refused and then refreshing on a closed connection.
+    let before = phone.client.transfer_stats();
+    phone.client.sync().await.unwrap();
+    let after = phone.client.transfer_stats();
+    assert_eq!(after.requests - before.requests, 2, "one refresh, one sync");
+    assert_eq!(phone.client.pending_changes().unwrap(), 0);
+    let office = server.login("office", "office-pc").await.unwrap();
+    for id in &jobs {
+        let job = server.job(&office, id).await.unwrap();
+        assert_eq!(job["id"], id.as_str());
+    }
+}

@@ -108,6 +108,7 @@ mod tests {
             server_url: "https://onsite.example.com".into(),
             access_token: "access".into(),
             refresh_token: Some("refresh".into()),
+            access_expires_at: Some(1),
         };
         store.adopt_session(&session, Some(&credentials)).unwrap();
         let (a, b) = (

@@ -57,15 +57,26 @@ impl From<DbError> for Failure {
 pub struct SyncCaller(pub(super) AuthUser, pub(super) DeviceState);
 
 impl axum::extract::FromRequestParts<AppState> for SyncCaller {
-    type Rejection = ApiError;
+    type Rejection = Response;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let (user, device) = authenticate(parts, state).await?;
+        let refused = |e: ApiError| {
+            // Refused before its (possibly large) body was read, the connection cannot
+            // carry another request: say so, or the client's pool reuses a dead
+            // connection for its token refresh.
+            let mut response = e.into_response();
+            response.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
+            response
+        };
+        let (user, device) = authenticate(parts, state).await.map_err(refused)?;
         if device.revoked && !device.wipe {
-            return Err(revoked_error(device));
+            return Err(refused(revoked_error(device)));
         }
         Ok(SyncCaller(user, device))
     }
