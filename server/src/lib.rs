@@ -23,6 +23,7 @@ pub mod error;
 pub mod openapi;
 pub mod projection;
 pub mod ratelimit;
+pub mod reference;
 pub mod reports;
 pub mod routes;
 pub mod schema;
