@@ -42,6 +42,7 @@ fn create_job(client: &Client, i: usize) -> anyhow::Result<String> {
             site_distance: if i.is_multiple_of(3) { "far" } else { "near" }.into(),
         },
         product: Product {
+            id: String::new(),
             model: format!("AC-{}", 9000 + i % 7),
             serial: format!("SN{:010}", 7_000_000 + i),
             purchase_date: Some("2026-10-02".into()),
@@ -66,8 +67,8 @@ fn create_job(client: &Client, i: usize) -> anyhow::Result<String> {
                 sku: sku.into(),
                 name: name.into(),
                 quantity: 1 + n as i64 % 2,
-                unit_price_cents: cents,
-                billable: n == 2,
+                unit_price_cents: Some(cents),
+                billable: Some(n == 2),
                 serials_removed: vec![],
                 serials_installed: vec![],
             },

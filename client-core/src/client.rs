@@ -4,7 +4,8 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
-use onsite_domain::{EventKind, Role};
+use onsite_domain::forms::DEFAULT_TEMPLATE_ID;
+use onsite_domain::{CatalogItem, EventKind, FormTemplate, Role};
 use onsite_sync::client::{ClientSync, SyncError, SyncOptions, SyncReport};
 use onsite_sync::wire::{self, Cursor, Response};
 
@@ -14,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::listeners::{JobsListener, ListenerHandle, Listeners};
 use crate::ops::{self, Author, NewJob, PartInput};
 use crate::query::{self, Conflict, JobFilter, JobSummary, JobView};
+use crate::reference::{self, StockLine};
 use crate::session::{Credentials, Session};
 use crate::store::Store;
 use crate::transport::{TransferStats, Transport, normalize_base_url};
@@ -249,7 +251,9 @@ impl Client {
         )
     }
 
-    /// Records a parts usage line; returns its id.
+    /// Records a parts usage line in the signed-in account's name; returns its id. For a
+    /// part of the catalog the SKU and quantity are enough (see [`PartInput`]). The
+    /// quantity comes out of the account's van stock ([`Client::van_stock`]) at once.
     pub fn record_part(&self, job_id: &str, part: PartInput) -> Result<String> {
         self.local(
             |_| Some(job_id.to_string()),
@@ -257,12 +261,26 @@ impl Client {
         )
     }
 
-    /// Starts a satisfaction form (csat-onsite v1) answered by `respondent`: `survey`
-    /// (the customer) or `self` (the technician's own rating). Returns the form id.
+    /// Starts a satisfaction form answered by `respondent`: `survey` (the customer) or
+    /// `self` (the technician's own rating), on the newest version of csat-onsite on the
+    /// device (v1, built in, until the back office publishes another). Returns the form id.
     pub fn start_form(&self, job_id: &str, respondent: &str) -> Result<String> {
+        self.start_form_from_template(job_id, respondent, DEFAULT_TEMPLATE_ID, None)
+    }
+
+    /// Starts a form on a given template: `version`, or its newest version on the device
+    /// when `None`. [`NotFound`](crate::ErrorKind::NotFound) for a template (or version)
+    /// the device does not hold. The form keeps the template id and version for good.
+    pub fn start_form_from_template(
+        &self,
+        job_id: &str,
+        respondent: &str,
+        template_id: &str,
+        version: Option<i64>,
+    ) -> Result<String> {
         self.local(
             |_| Some(job_id.to_string()),
-            |s, a| ops::start_form(s, a, job_id, respondent),
+            |s, a| ops::start_form(s, a, job_id, respondent, template_id, version),
         )
     }
 
@@ -295,6 +313,35 @@ impl Client {
     /// One job, whole.
     pub fn get_job(&self, job_id: &str) -> Result<JobView> {
         query::get_job(&self.inner.store(), job_id)
+    }
+
+    /// The parts catalog as last synced, by SKU (inactive parts included, flagged).
+    pub fn parts_catalog(&self) -> Result<Vec<CatalogItem>> {
+        reference::parts_catalog(self.inner.store().conn())
+    }
+
+    /// Every form template version on the device: the built-in csat-onsite v1 first, then
+    /// the synced ones by id and version.
+    pub fn form_templates(&self) -> Result<Vec<FormTemplate>> {
+        reference::form_templates(self.inner.store().conn())
+    }
+
+    /// One template version; [`NotFound`](crate::ErrorKind::NotFound) if the device does
+    /// not hold it.
+    pub fn form_template(&self, template_id: &str, version: i64) -> Result<FormTemplate> {
+        reference::form_template(self.inner.store().conn(), template_id, version)?.ok_or_else(
+            || Error::NotFound {
+                what: "form template",
+                id: format!("{template_id} v{version}"),
+            },
+        )
+    }
+
+    /// The signed-in technician's van stock: the server's count at the last sync, less
+    /// the parts lines recorded here that have not reached it yet. A negative balance is
+    /// shown as it is.
+    pub fn van_stock(&self) -> Result<Vec<StockLine>> {
+        reference::van_stock(self.inner.store().conn())
     }
 
     /// Local changes the server has not acknowledged yet.

@@ -9,6 +9,8 @@
 //! - lists and searches ([`Client::list_jobs`]) read a query table, never documents;
 //! - [`Client::sync`] uploads the outbox and reads the server's feed with the sans-IO
 //!   engine of `onsite-sync`, over HTTP;
+//! - reference data the server owns arrives with the sync and is read-only here:
+//!   [`Client::parts_catalog`], [`Client::form_templates`], [`Client::van_stock`];
 //! - listeners ([`Client::subscribe`]) hear which jobs changed;
 //! - [`Client::start_background_sync`] keeps the device in sync by itself, and
 //!   [`Client::sync_status`] / [`Client::subscribe_sync_state`] tell how syncing goes.
@@ -20,17 +22,19 @@
 //! # async fn example() -> Result<(), onsite_client::Error> {
 //! let client = Client::open("/data/onsite")?;
 //! client.sign_in("https://onsite.example.com", "wang", "correct horse").await?;
+//! client.sync().await?; // the jobs, the parts catalog, the templates, the van stock
 //!
 //! // Offline from here on: every call is committed before it returns.
 //! let job = client.create_job(NewJob {
 //!     customer: Customer { name: "Zhang Wei".into(), phone: "+86 139 0000 0000".into(), ..Default::default() },
-//!     product: Product { model: "WM-100".into(), serial: "SN-42".into(), purchase_date: None },
+//!     product: Product { model: "WM-100".into(), serial: "SN-42".into(), ..Default::default() },
 //!     fault: "drum does not turn".into(),
 //!     complaint: false,
 //! })?;
 //! client.arrive(&job)?;
 //! client.diagnose(&job, "motor relay stuck")?;
-//! client.record_part(&job, PartInput { sku: "RLY-12".into(), name: "Relay 12 V".into(), quantity: 1, ..Default::default() })?;
+//! // A part of the catalog: the SKU is enough, name and price come from the catalog.
+//! client.record_part(&job, PartInput { sku: "RLY-12".into(), quantity: 1, ..Default::default() })?;
 //! client.repair(&job, "replaced the relay, tested a full cycle")?;
 //! let form = client.start_form(&job, "survey")?;
 //! client.answer_item(&job, &form, "overall", 10, "")?;
@@ -42,6 +46,9 @@
 //! let report = client.sync().await?;
 //! assert_eq!(client.pending_changes()?, 0);
 //! println!("uploaded {} changes", report.uploaded);
+//! for line in client.van_stock()? {
+//!     println!("{} {}: {}{}", line.sku, line.name, line.balance, if line.negative { " (!)" } else { "" });
+//! }
 //! # Ok(())
 //! # }
 //! ```
@@ -60,7 +67,9 @@
 //!   access token once before giving up.
 //! - **Another account on the same device** may sign in only when the outbox is empty
 //!   (otherwise [`ErrorKind::InvalidInput`], and nothing changes); the previous account's
-//!   jobs (all acknowledged) and its conflict log are then removed, and the cursor reset.
+//!   jobs (all acknowledged), its conflict log and the reference data (its van stock, and
+//!   the catalog and templates, which the next sync brings again) are then removed, and
+//!   the cursors reset.
 //! - **Remote wipe.** When an administrator revokes the device for a wipe, the next sync
 //!   (even after its access token expired) uploads once what the server will accept, then
 //!   erases everything of the account (jobs, outbox, conflict log, session, cursor; deleted
@@ -68,6 +77,14 @@
 //!   user, then show the sign-in screen. Only the device id stays, and the server refuses
 //!   that account on this device from then on (`device_revoked`). The last upload is the
 //!   first request of that sync (about 2 MiB of changes); anything beyond is erased unsent.
+//! - **Reference data is read-only.** The catalog, the templates and the van stock are
+//!   written only from what a sync brings; the device never uploads them. A form is
+//!   answered against the template version it was started on, from the store.
+//! - **Van stock = the server's count − uses not counted yet.** The server counts every
+//!   parts line a technician recorded (from any of their devices) against their
+//!   restocks; the device subtracts the lines recorded here whose changes still wait in
+//!   the outbox. The acknowledgement of a line and the balance counting it arrive in one
+//!   answer and are committed together, so a use is never counted twice or not at all.
 //! - **Sync holds the store lock per engine step**, off the async threads
 //!   (`spawn_blocking`), never across a network wait; concurrent syncs queue up.
 
@@ -79,6 +96,7 @@ mod listeners;
 mod live;
 mod ops;
 mod query;
+mod reference;
 pub mod schema;
 mod session;
 pub mod store;
@@ -90,6 +108,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use listeners::{JobsListener, ListenerHandle};
 pub use ops::{NewJob, PartInput};
 pub use query::{Conflict, JobFilter, JobSummary, JobView};
+pub use reference::StockLine;
 pub use session::Session;
 pub use store::Store;
 pub use transport::TransferStats;

@@ -6,16 +6,15 @@
 use std::collections::BTreeMap;
 
 use autosurgeon::Text;
-use onsite_domain::forms::{
-    DEFAULT_TEMPLATE_ID, DEFAULT_TEMPLATE_VERSION, Level, template_has_item,
-};
+use onsite_domain::forms::Level;
 use onsite_domain::{
-    Actor, Answer, Customer, Event, EventKind, Form, Job, JobDoc, Note, PartLine, Product,
-    check_write,
+    Actor, Answer, Customer, Event, EventKind, Form, FormTemplate, Job, JobDoc, Note, PartLine,
+    Product, check_write,
 };
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
+use crate::reference;
 use crate::store::Store;
 
 /// A job a technician opens on site.
@@ -30,14 +29,18 @@ pub struct NewJob {
 }
 
 /// A parts usage line to record on a job.
+///
+/// For a part of the catalog, the SKU and the quantity are enough: an empty `name` and
+/// unset `unit_price_cents` / `billable` are taken from the catalog on the device. A part
+/// outside the catalog needs its name (price 0 and warranty-covered unless given).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PartInput {
     pub sku: String,
     pub name: String,
     pub quantity: i64,
-    pub unit_price_cents: i64,
+    pub unit_price_cents: Option<i64>,
     /// Billable to the customer (`false`: covered by warranty).
-    pub billable: bool,
+    pub billable: Option<bool>,
     pub serials_removed: Vec<String>,
     pub serials_installed: Vec<String>,
 }
@@ -102,6 +105,19 @@ fn change_job<T>(
     what: &str,
     edit: impl FnOnce(&mut Job) -> Result<T>,
 ) -> Result<T> {
+    change_job_using(store, author, job_id, what, None, edit)
+}
+
+/// [`change_job`], for a change that adds the parts line `used`: recorded in the same
+/// transaction as a use of the van stock the server has not counted yet.
+fn change_job_using<T>(
+    store: &mut Store,
+    author: Author<'_>,
+    job_id: &str,
+    what: &str,
+    used: Option<&PartLine>,
+    edit: impl FnOnce(&mut Job) -> Result<T>,
+) -> Result<T> {
     let mut doc = store
         .load_for_edit(job_id)?
         .ok_or_else(|| Error::job_not_found(job_id))?;
@@ -112,7 +128,10 @@ fn change_job<T>(
     let change = doc
         .edit(what, author.at, move |job| *job = after)?
         .ok_or_else(|| Error::Internal(format!("the '{what}' edit changed nothing")))?;
-    store.record_local(job_id, &mut doc, &change)?;
+    match used {
+        Some(line) => store.record_part_use(job_id, &mut doc, &change, line)?,
+        None => store.record_local(job_id, &mut doc, &change)?,
+    }
     Ok(out)
 }
 
@@ -243,57 +262,87 @@ pub(crate) fn record_part(
     part: PartInput,
 ) -> Result<String> {
     let sku = required(&part.sku, "part SKU", MAX_FIELD_CHARS)?;
-    let name = required(&part.name, "part name", MAX_FIELD_CHARS)?;
     if part.quantity <= 0 {
         return Err(Error::invalid("a parts line needs a positive quantity"));
     }
-    if part.unit_price_cents < 0 {
+    // A part of the catalog fills in what the app left out. An inactive one is still
+    // accepted: the van may hold the last of them.
+    let listed = reference::catalog_item(store.conn(), &sku)?;
+    let name = match (part.name.trim(), &listed) {
+        ("", Some(item)) => item.name.clone(),
+        ("", None) => {
+            return Err(Error::invalid(format!(
+                "part name is required: {sku} is not in the parts catalog on this device"
+            )));
+        }
+        (name, _) => limited(name, "part name", MAX_FIELD_CHARS)?,
+    };
+    let unit_price_cents = part
+        .unit_price_cents
+        .or(listed.as_ref().map(|i| i.unit_price_cents))
+        .unwrap_or(0);
+    if unit_price_cents < 0 {
         return Err(Error::invalid("a unit price cannot be negative"));
     }
-    let serials_removed = serials(&part.serials_removed, "a removed serial number")?;
-    let serials_installed = serials(&part.serials_installed, "an installed serial number")?;
-    change_job(store, author, job_id, "part", |job| {
-        let id = new_id();
-        job.parts.insert(
-            id.clone(),
-            PartLine {
-                id: id.clone(),
-                sku,
-                name,
-                quantity: part.quantity,
-                unit_price_cents: part.unit_price_cents,
-                billable: part.billable,
-                serials_removed,
-                serials_installed,
-                at: author.at,
-                by: author.actor.user_id.clone(),
-            },
-        );
-        Ok(id)
+    let billable = part
+        .billable
+        .or(listed.as_ref().map(|i| i.billable))
+        .unwrap_or(false);
+    let line = PartLine {
+        id: new_id(),
+        sku,
+        name,
+        quantity: part.quantity,
+        unit_price_cents,
+        billable,
+        serials_removed: serials(&part.serials_removed, "a removed serial number")?,
+        serials_installed: serials(&part.serials_installed, "an installed serial number")?,
+        at: author.at,
+        by: author.actor.user_id.clone(),
+    };
+    let recorded = line.clone();
+    change_job_using(store, author, job_id, "part", Some(&line), |job| {
+        job.parts.insert(recorded.id.clone(), recorded);
+        Ok(line.id.clone())
     })
 }
 
-/// Starts a satisfaction form on the built-in template (csat-onsite v1).
-/// `respondent` is `survey` (the customer answers) or `self` (the technician's own rating).
+/// Starts a satisfaction form on a template version the device holds: `version`, or the
+/// newest one when `None` (csat-onsite v1 is built in). The form keeps that template id
+/// and version for good. `respondent` is `survey` (the customer answers) or `self` (the
+/// technician's own rating).
 pub(crate) fn start_form(
     store: &mut Store,
     author: Author<'_>,
     job_id: &str,
     respondent: &str,
+    template_id: &str,
+    version: Option<i64>,
 ) -> Result<String> {
     if !matches!(respondent, "survey" | "self") {
         return Err(Error::invalid(
             "respondent must be 'survey' (the customer) or 'self' (your own rating)",
         ));
     }
+    let template = match version {
+        Some(v) => reference::form_template(store.conn(), template_id, v)?,
+        None => reference::latest_template(store.conn(), template_id)?,
+    }
+    .ok_or_else(|| Error::NotFound {
+        what: "form template",
+        id: match version {
+            Some(v) => format!("{template_id} v{v}"),
+            None => template_id.to_string(),
+        },
+    })?;
     change_job(store, author, job_id, "form", |job| {
         let id = new_id();
         job.forms.insert(
             id.clone(),
             Form {
                 id: id.clone(),
-                template_id: DEFAULT_TEMPLATE_ID.into(),
-                template_version: DEFAULT_TEMPLATE_VERSION,
+                template_id: template.id,
+                template_version: template.version,
                 respondent: respondent.into(),
                 answers: BTreeMap::new(),
                 suggestion: Text::default(),
@@ -303,6 +352,26 @@ pub(crate) fn start_form(
         );
         Ok(id)
     })
+}
+
+/// The template a form was started on, from the device's store.
+fn template_of(store: &Store, job_id: &str, form_id: &str) -> Result<FormTemplate> {
+    let job = store
+        .load(job_id)?
+        .ok_or_else(|| Error::job_not_found(job_id))?
+        .job()?;
+    let form = job.forms.get(form_id).ok_or_else(|| Error::NotFound {
+        what: "form",
+        id: form_id.to_string(),
+    })?;
+    reference::form_template(store.conn(), &form.template_id, form.template_version)?.ok_or_else(
+        || {
+            Error::invalid(format!(
+                "form template {} v{} is not on this device yet: sync, then answer",
+                form.template_id, form.template_version
+            ))
+        },
+    )
 }
 
 fn open_form<'j>(job: &'j mut Job, form_id: &str) -> Result<&'j mut Form> {
@@ -331,14 +400,15 @@ pub(crate) fn answer_item(
         )));
     }
     let comment = limited(comment.trim(), "comment", MAX_TEXT_CHARS)?;
+    let template = template_of(store, job_id, form_id)?;
+    if !template.has_item(item_id) {
+        return Err(Error::invalid(format!(
+            "'{item_id}' is not an item of form template {} v{}",
+            template.id, template.version
+        )));
+    }
     change_job(store, author, job_id, "answer", |job| {
         let form = open_form(job, form_id)?;
-        if !template_has_item(&form.template_id, form.template_version, item_id) {
-            return Err(Error::invalid(format!(
-                "'{item_id}' is not an item of form template {} v{}",
-                form.template_id, form.template_version
-            )));
-        }
         form.answers.insert(
             item_id.to_string(),
             Answer {

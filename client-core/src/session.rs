@@ -80,6 +80,8 @@ pub(crate) mod keys {
     ];
     pub const CURSOR_EPOCH: &str = "cursor.epoch";
     pub const CURSOR_SEQ: &str = "cursor.seq";
+    /// The last reference sequence applied (catalog, templates, van stock).
+    pub const REFERENCE_SEQ: &str = "reference.seq";
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use automerge::{ActorId, Change};
-use onsite_domain::JobDoc;
+use onsite_domain::{JobDoc, PartLine};
 use onsite_sync::client::{ClientCommit, ClientStore, Pending};
 use onsite_sync::wire::Cursor;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::session::{Credentials, Session, keys};
 use crate::{clock, query, schema};
 
+pub(crate) mod reference;
 mod wipe;
 
 /// The database file inside the directory a store is opened in.
@@ -80,6 +81,28 @@ impl Store {
     /// Records a local change: the document, its outbox entry and its query row, in one
     /// transaction.
     pub fn record_local(&mut self, doc_id: &str, doc: &mut JobDoc, change: &Change) -> Result<()> {
+        self.record(doc_id, doc, change, None)
+    }
+
+    /// Records a local change that adds a parts line, remembered as a use of the van stock
+    /// the server has not counted yet, in the same transaction.
+    pub(crate) fn record_part_use(
+        &mut self,
+        doc_id: &str,
+        doc: &mut JobDoc,
+        change: &Change,
+        line: &PartLine,
+    ) -> Result<()> {
+        self.record(doc_id, doc, change, Some(line))
+    }
+
+    fn record(
+        &mut self,
+        doc_id: &str,
+        doc: &mut JobDoc,
+        change: &Change,
+        used: Option<&PartLine>,
+    ) -> Result<()> {
         let job = doc.job()?;
         let saved = doc.save();
         let tx = self
@@ -97,6 +120,9 @@ impl Store {
             ],
         )?;
         query::write_job_row(&tx, doc_id, &job)?;
+        if let Some(line) = used {
+            reference::record_use(&tx, doc_id, line, &change.hash().to_string())?;
+        }
         tx.commit()?;
         Ok(())
     }
@@ -183,6 +209,11 @@ impl Store {
             tx.execute("DELETE FROM conflicts", [])?;
             delete_meta(&tx, keys::CURSOR_EPOCH)?;
             delete_meta(&tx, keys::CURSOR_SEQ)?;
+            // The van stock was the previous account's. The catalog and templates go too:
+            // the next sync (a sign-in needs the network anyway) sends everything again,
+            // and the new account may be on another server.
+            reference::clear(&tx)?;
+            tx.execute("DELETE FROM part_uses", [])?;
         }
         for key in keys::SESSION {
             delete_meta(&tx, key)?;
@@ -248,7 +279,7 @@ pub(crate) fn get_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
         .optional()?)
 }
 
-fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO meta (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -257,7 +288,7 @@ fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-fn delete_meta(conn: &Connection, key: &str) -> Result<()> {
+pub(crate) fn delete_meta(conn: &Connection, key: &str) -> Result<()> {
     conn.execute("DELETE FROM meta WHERE key = ?1", [key])?;
     Ok(())
 }
@@ -280,6 +311,10 @@ impl ClientStore for Store {
 
     fn cursor(&mut self) -> Result<Option<Cursor>> {
         read_cursor(&self.conn)
+    }
+
+    fn reference_cursor(&mut self) -> Result<u64> {
+        reference::cursor(&self.conn)
     }
 
     fn pending(&mut self, max_bytes: usize, skip: &BTreeSet<String>) -> Result<Vec<Pending>> {
@@ -387,6 +422,17 @@ impl ClientStore for Store {
             set_meta(&tx, keys::CURSOR_EPOCH, &cursor.epoch)?;
             set_meta(&tx, keys::CURSOR_SEQ, &cursor.seq.to_string())?;
         }
+        if commit.forget_reference {
+            reference::forget_cursor(&tx)?;
+        }
+        if let Some(delta) = &commit.reference {
+            reference::apply(&tx, delta)?;
+        }
+        if !commit.acked.is_empty() {
+            // In the transaction that stores the balance the server sent with the
+            // acknowledgement, so the van stock never counts a use twice or not at all.
+            reference::settle_uses(&tx)?;
+        }
         tx.commit()?;
         Ok(())
     }
@@ -396,8 +442,9 @@ impl ClientStore for Store {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use onsite_domain::{Job, Role};
+    use onsite_domain::{CatalogItem, Job, Role, StockLevel};
     use onsite_sync::client::ConflictRecord;
+    use onsite_sync::wire::ReferenceDelta;
 
     use super::*;
 
@@ -506,6 +553,15 @@ mod tests {
                     epoch: "e1".into(),
                     seq: 42,
                 }),
+                reference: Some(ReferenceDelta {
+                    seq: 5,
+                    stock: vec![StockLevel {
+                        sku: "RLY-12".into(),
+                        balance: 3,
+                    }],
+                    ..ReferenceDelta::default()
+                }),
+                forget_reference: false,
             })
             .unwrap();
         drop(store);
@@ -525,6 +581,20 @@ mod tests {
                 epoch: "e1".into(),
                 seq: 42
             })
+        );
+        assert_eq!(store.reference_cursor().unwrap(), 5);
+        assert_eq!(count(&store, "van_stock"), 1);
+        store
+            .commit(ClientCommit {
+                forget_reference: true,
+                ..ClientCommit::default()
+            })
+            .unwrap();
+        assert_eq!(store.reference_cursor().unwrap(), 0);
+        assert_eq!(
+            count(&store, "van_stock"),
+            1,
+            "kept until a full delta replaces it"
         );
     }
 
@@ -564,8 +634,36 @@ mod tests {
             })
             .unwrap();
         assert_eq!(count(&store, "conflicts"), 1);
+        store
+            .commit(ClientCommit {
+                reference: Some(ReferenceDelta {
+                    seq: 9,
+                    full: true,
+                    catalog: vec![CatalogItem {
+                        sku: "RLY-12".into(),
+                        name: "relay".into(),
+                        unit_price_cents: 100,
+                        billable: true,
+                        active: true,
+                    }],
+                    stock: vec![StockLevel {
+                        sku: "RLY-12".into(),
+                        balance: 4,
+                    }],
+                    ..ReferenceDelta::default()
+                }),
+                ..ClientCommit::default()
+            })
+            .unwrap();
         let removed = store.adopt_session(&session("other"), None).unwrap();
         assert_eq!(removed, vec![id.to_string()]);
+        assert_eq!(count(&store, "van_stock"), 0, "the previous account's van");
+        assert_eq!(count(&store, "parts_catalog"), 0);
+        assert_eq!(
+            store.reference_cursor().unwrap(),
+            0,
+            "all of it comes again"
+        );
         assert_eq!(count(&store, "jobs"), 0);
         assert_eq!(count(&store, "conflicts"), 0);
         assert_eq!(count(&store, "conflict_changes"), 0);

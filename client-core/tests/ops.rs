@@ -34,6 +34,7 @@ fn new_job(name: &str, serial: &str) -> NewJob {
             ..Default::default()
         },
         product: Product {
+            id: String::new(),
             model: "WM-100".into(),
             serial: serial.into(),
             purchase_date: Some("2026-01-15".into()),
@@ -48,8 +49,8 @@ fn part() -> PartInput {
         sku: "RLY-12".into(),
         name: "Relay 12 V".into(),
         quantity: 2,
-        unit_price_cents: 1_250,
-        billable: true,
+        unit_price_cents: Some(1_250),
+        billable: Some(true),
         serials_removed: vec!["OLD-1".into()],
         serials_installed: vec!["NEW-1".into()],
     }

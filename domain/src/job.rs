@@ -55,6 +55,10 @@ pub struct Customer {
 
 #[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
 pub struct Product {
+    /// The product's id in the server's registry, when the job was made from it; empty
+    /// otherwise. Documents written before it existed read as empty.
+    #[autosurgeon(missing = "Default::default")]
+    pub id: String,
     pub model: String,
     pub serial: String,
     /// ISO date `YYYY-MM-DD`, when known.

@@ -1,7 +1,8 @@
 //! # onsite-domain
 //!
 //! The pure rules of Onsite: the job document schema, status derivation, the satisfaction
-//! scale and formulas, the routine-survey rules, and the write policy of each role. No IO, no async.
+//! scale and formulas, the routine-survey rules, the write policy of each role, and the
+//! reference data (parts catalog, form templates, van stock) the server owns. No IO, no async.
 //!
 //! ```
 //! use onsite_domain::{Job, JobDoc, EventKind, Event, Status, derive_status};
@@ -25,6 +26,7 @@ pub mod document;
 pub mod forms;
 pub mod job;
 pub mod policy;
+pub mod reference;
 pub mod service;
 pub mod status;
 pub mod survey;
@@ -35,4 +37,5 @@ pub use job::{
     ReviewDecision, SCHEMA_VERSION,
 };
 pub use policy::{Actor, Refusal, Role, check_write};
+pub use reference::{CatalogItem, FormItem, FormTemplate, StockLevel};
 pub use status::{ReviewState, Status, derive_review, derive_status};

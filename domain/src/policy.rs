@@ -156,6 +156,7 @@ fn check_technician(me: &str, before: Option<&Job>, after: &Job) -> Result<(), R
     if after.reviews.len() != before.map_or(0, |b| b.reviews.len()) {
         return refuse("review", "only the back office can approve or return a job");
     }
+    check_parts_lines(me, before, after)?;
     for event in new_events {
         if event.by != me {
             return refuse("impersonation", "events must be recorded in your own name");
@@ -177,4 +178,124 @@ fn check_technician(me: &str, before: Option<&Job>, after: &Job) -> Result<(), R
         }
     }
     Ok(())
+}
+
+/// A parts line takes its quantity out of the van stock of whoever it names in `by`, so a
+/// technician adds lines only in their own name, and changes or removes only their own.
+fn check_parts_lines(me: &str, before: Option<&Job>, after: &Job) -> Result<(), Refusal> {
+    let empty = BTreeMap::new();
+    let before_parts = before.map_or(&empty, |b| &b.parts);
+    let touched = after
+        .parts
+        .iter()
+        .filter(|(id, line)| before_parts.get(*id) != Some(line))
+        .flat_map(|(id, line)| [Some(line), before_parts.get(id)])
+        .chain(
+            before_parts
+                .iter()
+                .filter(|(id, _)| !after.parts.contains_key(*id))
+                .map(|(_, line)| Some(line)),
+        )
+        .flatten();
+    for line in touched {
+        if line.by != me {
+            return refuse(
+                "impersonation",
+                "parts lines are recorded, changed and removed in your own name only",
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::job::PartLine;
+
+    fn line(id: &str, by: &str, quantity: i64) -> PartLine {
+        PartLine {
+            id: id.into(),
+            sku: "RLY-12".into(),
+            name: "relay".into(),
+            quantity,
+            unit_price_cents: 100,
+            billable: false,
+            serials_removed: vec![],
+            serials_installed: vec![],
+            at: 1,
+            by: by.into(),
+        }
+    }
+
+    type Edit = dyn Fn(&mut Job);
+
+    fn tech(id: &str) -> Actor {
+        Actor {
+            user_id: id.into(),
+            role: Role::Technician,
+        }
+    }
+
+    #[test]
+    fn parts_lines_are_the_technicians_own() {
+        let mut before = Job {
+            id: "j".into(),
+            assignee: Some("wang".into()),
+            ..Job::default()
+        };
+        before
+            .parts
+            .insert("office-line".into(), line("office-line", "office", 1));
+        let with = |f: &dyn Fn(&mut Job)| {
+            let mut after = before.clone();
+            f(&mut after);
+            check_write(&tech("wang"), Some(&before), &after).map_err(|r| r.code)
+        };
+        assert_eq!(
+            with(&|j| {
+                j.parts.insert("mine".into(), line("mine", "wang", 3));
+            }),
+            Ok(())
+        );
+        let forgeries: Vec<Box<Edit>> = vec![
+            Box::new(|j| {
+                j.parts.insert("x".into(), line("x", "li", 3));
+            }),
+            Box::new(|j| {
+                j.parts.remove("office-line");
+            }),
+            Box::new(|j| {
+                if let Some(l) = j.parts.get_mut("office-line") {
+                    l.by = "wang".into();
+                }
+            }),
+            Box::new(|j| {
+                if let Some(l) = j.parts.get_mut("office-line") {
+                    l.quantity = 9;
+                }
+            }),
+        ];
+        for forged in &forgeries {
+            assert_eq!(with(forged.as_ref()), Err("impersonation"));
+        }
+        // A new job made on the device: its lines are in the maker's name too.
+        let mut new = before.clone();
+        new.parts.clear();
+        new.parts.insert("y".into(), line("y", "li", 1));
+        assert_eq!(
+            check_write(&tech("wang"), None, &new).unwrap_err().code,
+            "impersonation"
+        );
+        // The back office may correct any line.
+        let office = Actor {
+            user_id: "office".into(),
+            role: Role::BackOffice,
+        };
+        let mut fixed = before.clone();
+        fixed.parts.insert("z".into(), line("z", "wang", 1));
+        check_write(&office, Some(&before), &fixed).unwrap();
+    }
 }

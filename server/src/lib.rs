@@ -24,6 +24,7 @@ pub mod live;
 pub mod openapi;
 pub mod projection;
 pub mod ratelimit;
+pub mod reference;
 pub mod reports;
 pub mod routes;
 pub mod schema;

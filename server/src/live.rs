@@ -16,6 +16,8 @@ pub struct Notice {
     /// Technicians whose scope holds a written job, before or after the write (a job that
     /// left a technician's scope concerns them too).
     pub technicians: Vec<String>,
+    /// Reference data every device holds (the parts catalog, form templates) changed.
+    pub everyone: bool,
     /// Who wrote it: their own device has it already.
     pub origin_user: String,
     pub origin_device: String,
@@ -33,7 +35,18 @@ pub struct Listener {
 impl Notice {
     pub fn concerns(&self, l: &Listener) -> bool {
         let own = self.origin_user == l.user_id && self.origin_device == l.device_id;
-        !own && (l.sees_all || self.technicians.contains(&l.user_id))
+        !own && (l.sees_all || self.everyone || self.technicians.contains(&l.user_id))
+    }
+
+    /// A write of reference data by `user` (through the API, so no device has it yet):
+    /// for `technician`'s devices (their van stock), or for every device.
+    pub fn reference(user: &crate::auth::AuthUser, technician: Option<String>) -> Notice {
+        Notice {
+            everyone: technician.is_none(),
+            technicians: technician.into_iter().collect(),
+            origin_user: user.user_id.clone(),
+            origin_device: user.device_id.clone(),
+        }
     }
 }
 
@@ -78,6 +91,7 @@ mod tests {
     fn a_notice_concerns_the_technicians_of_the_job_and_the_back_office_but_not_its_origin() {
         let n = Notice {
             technicians: vec!["wang".into()],
+            everyone: false,
             origin_user: "wang".into(),
             origin_device: "phone".into(),
         };
@@ -85,5 +99,13 @@ mod tests {
         assert!(n.concerns(&listener("wang", "tablet", false)));
         assert!(!n.concerns(&listener("li", "phone-2", false)));
         assert!(n.concerns(&listener("office", "pc", true)));
+        let catalog = Notice {
+            technicians: vec![],
+            everyone: true,
+            origin_user: "office".into(),
+            origin_device: "pc".into(),
+        };
+        assert!(catalog.concerns(&listener("li", "phone-2", false)));
+        assert!(!catalog.concerns(&listener("office", "pc", true)));
     }
 }

@@ -290,6 +290,139 @@ const ENDPOINTS: &[Endpoint] = &[
     ),
     ep(
         Post,
+        "/v1/customers",
+        "registry",
+        "register a customer (id optional: a UUID is made)",
+        &[],
+    ),
+    ep(
+        Get,
+        "/v1/customers",
+        "registry",
+        "list customers by name",
+        &[
+            &[
+                ("q", "text in the name or phone"),
+                ("tier", "key, general, …"),
+                ("region", ""),
+            ],
+            PAGE,
+        ],
+    ),
+    ep(Get, "/v1/customers/{id}", "registry", "one customer", &[]),
+    ep(
+        Patch,
+        "/v1/customers/{id}",
+        "registry",
+        "change a customer (jobs keep their own copy)",
+        &[],
+    ),
+    ep(
+        Post,
+        "/v1/products",
+        "registry",
+        "register a customer's product (model, serial, purchase date)",
+        &[],
+    ),
+    ep(
+        Get,
+        "/v1/products",
+        "registry",
+        "list products",
+        &[
+            &[
+                ("customer", "customer id"),
+                ("model", ""),
+                ("serial", "text in the serial number"),
+            ],
+            PAGE,
+        ],
+    ),
+    ep(Get, "/v1/products/{id}", "registry", "one product", &[]),
+    ep(
+        Patch,
+        "/v1/products/{id}",
+        "registry",
+        "change a product",
+        &[],
+    ),
+    ep(
+        Post,
+        "/v1/parts/catalog",
+        "parts",
+        "add a part to the catalog (syncs to devices)",
+        &[],
+    ),
+    ep(
+        Get,
+        "/v1/parts/catalog",
+        "parts",
+        "the parts catalog by SKU",
+        &[&[
+            ("active", "true or false"),
+            ("q", "text in the SKU or name"),
+            ("limit", "1–1000, default 100"),
+            ("offset", "rows to skip"),
+            ("format", "json (default), csv or xlsx"),
+        ]],
+    ),
+    ep(Get, "/v1/parts/catalog/{sku}", "parts", "one part", &[]),
+    ep(
+        Patch,
+        "/v1/parts/catalog/{sku}",
+        "parts",
+        "change name, unit price, billable or active (syncs to devices)",
+        &[],
+    ),
+    ep(
+        Post,
+        "/v1/form-templates",
+        "forms",
+        "publish the next version of a template, or a new template (syncs to devices)",
+        &[],
+    ),
+    ep(
+        Get,
+        "/v1/form-templates",
+        "forms",
+        "every version of every template, the built-in csat-onsite v1 first",
+        &[&[("id", "one template's versions")]],
+    ),
+    ep(
+        Get,
+        "/v1/form-templates/{id}/{version}",
+        "forms",
+        "one version of a template",
+        &[],
+    ),
+    ep(
+        Get,
+        "/v1/van-stock",
+        "parts",
+        "van stock of every technician, negative balances flagged",
+        &[&[
+            ("technician", "technician account id"),
+            ("sku", ""),
+            ("negative", "true: only negative balances"),
+            ("format", "json (default), csv or xlsx"),
+        ]],
+    ),
+    ep(
+        Get,
+        "/v1/van-stock/{technician}",
+        "parts",
+        "one technician's van stock and latest restocks",
+        &[&[("format", "json (default), csv or xlsx")]],
+    ),
+    ep(
+        Post,
+        "/v1/van-stock/{technician}/restock",
+        "parts",
+        "restock a van: {\"lines\": [{\"sku\", \"quantity\" > 0}], \"note\"?}",
+        &[],
+    ),
+    ep(
+        Post,
         "/v1/surveys/routine",
         "surveys",
         "open a routine survey (定期满意度调查) round: tier, round (key 2026-Q3, general 2026-H2), title",
@@ -414,5 +547,17 @@ mod tests {
         assert!(names.contains(&"group_by") && names.contains(&"month"));
         let detail = &doc["paths"]["/v1/review/jobs/{id}"]["get"];
         assert_eq!(detail["parameters"][0]["in"], "path");
+        let stock = &doc["paths"]["/v1/van-stock"]["get"];
+        assert!(
+            stock["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"] == "negative")
+        );
+        assert!(doc["paths"]["/v1/van-stock/{technician}/restock"]["post"].is_object());
+        assert!(doc["paths"]["/v1/parts/catalog/{sku}"]["patch"].is_object());
+        assert!(doc["paths"]["/v1/form-templates/{id}/{version}"]["get"].is_object());
+        assert!(doc["paths"]["/v1/customers/{id}"]["patch"].is_object());
     }
 }

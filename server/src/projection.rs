@@ -35,9 +35,9 @@ pub fn upsert_job(
              event_count, parts_count, forms_count,
              customer_id, site_distance, purchase_date, dap, feedback_category,
              responsible_department, labour_minutes, completed_at,
-             response_ms, arrival_ms, diagnosis_ms, handling_ms)
+             response_ms, arrival_ms, diagnosis_ms, handling_ms, product_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)
+                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)
          ON CONFLICT (doc_id) DO UPDATE SET
              status = excluded.status, review_state = excluded.review_state,
              assignee = excluded.assignee, origin = excluded.origin,
@@ -53,7 +53,8 @@ pub fn upsert_job(
              responsible_department = excluded.responsible_department,
              labour_minutes = excluded.labour_minutes, completed_at = excluded.completed_at,
              response_ms = excluded.response_ms, arrival_ms = excluded.arrival_ms,
-             diagnosis_ms = excluded.diagnosis_ms, handling_ms = excluded.handling_ms",
+             diagnosis_ms = excluded.diagnosis_ms, handling_ms = excluded.handling_ms,
+             product_id = excluded.product_id",
         params![
             doc_id,
             derive_status(job).as_str(),
@@ -84,8 +85,11 @@ pub fn upsert_job(
             clocks.arrival_ms,
             clocks.diagnosis_ms,
             clocks.handling_ms,
+            job.product.id,
         ],
     )?;
+    // Before the parts lines are replaced: the old ones tell which balances moved.
+    crate::reference::stock::mark_parts_changes(conn, doc_id, job)?;
     replace_children(conn, doc_id, job)?;
     open_corrective_actions(conn, doc_id, job)?;
     Ok(())

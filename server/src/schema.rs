@@ -5,7 +5,7 @@
 
 use rusqlite::Connection;
 
-pub const CURRENT_VERSION: i64 = 3;
+pub const CURRENT_VERSION: i64 = 4;
 
 const V1: &str = "
 CREATE TABLE meta (
@@ -213,6 +213,101 @@ CREATE TABLE parts_batches (
 CREATE INDEX parts_batches_by_model ON parts_batches (product_model, sku);
 ";
 
+/// Reference data the server owns (issue 4, item 1, and van stock): registries of
+/// customers and products, the parts catalog, published form templates, and the van-stock
+/// ledger. What devices hold read-only is stamped with the reference sequence of its last
+/// write, so that a sync sends only what changed after a device's reference cursor.
+const V3: &str = "
+-- The reference sequence: bumped by every write of data that devices hold.
+CREATE TABLE reference_head (
+    id  INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL
+);
+INSERT INTO reference_head (id, seq) VALUES (1, 0);
+
+CREATE TABLE customers (
+    id            TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    phone         TEXT NOT NULL,
+    address       TEXT NOT NULL,
+    tier          TEXT NOT NULL,
+    region        TEXT NOT NULL,
+    site_distance TEXT NOT NULL CHECK (site_distance IN ('near', 'far')),
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX customers_by_name ON customers (name);
+
+CREATE TABLE products (
+    id            TEXT PRIMARY KEY,
+    customer_id   TEXT NOT NULL REFERENCES customers (id),
+    model         TEXT NOT NULL,
+    serial        TEXT NOT NULL,
+    purchase_date TEXT,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX products_by_customer ON products (customer_id);
+CREATE INDEX products_by_serial ON products (serial);
+
+CREATE TABLE parts_catalog (
+    sku              TEXT PRIMARY KEY,
+    name             TEXT NOT NULL,
+    unit_price_cents INTEGER NOT NULL CHECK (unit_price_cents >= 0),
+    billable         INTEGER NOT NULL,
+    active           INTEGER NOT NULL,
+    ref_seq          INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX parts_catalog_by_seq ON parts_catalog (ref_seq);
+
+-- Published versions of form templates; a row is never updated. The built-in
+-- csat-onsite v1 is code (onsite_domain::FormTemplate::builtin), not a row.
+CREATE TABLE form_templates (
+    template_id   TEXT NOT NULL,
+    version       INTEGER NOT NULL CHECK (version >= 1),
+    title_zh      TEXT NOT NULL,
+    title_en      TEXT NOT NULL,
+    -- JSON: [{id, label_zh, label_en}, …] in the order asked.
+    items         TEXT NOT NULL,
+    suggestion_zh TEXT NOT NULL,
+    suggestion_en TEXT NOT NULL,
+    published_at  INTEGER NOT NULL,
+    published_by  TEXT NOT NULL,
+    ref_seq       INTEGER NOT NULL,
+    PRIMARY KEY (template_id, version)
+) WITHOUT ROWID;
+CREATE INDEX form_templates_by_seq ON form_templates (ref_seq);
+
+-- Restocks of a technician's van: immutable rows, who and when. A technician's balance of
+-- a part is Σ restocks − Σ quantities of the parts lines they recorded (job_parts).
+CREATE TABLE van_stock_ledger (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id    TEXT NOT NULL,
+    sku        TEXT NOT NULL,
+    quantity   INTEGER NOT NULL CHECK (quantity > 0),
+    note       TEXT NOT NULL,
+    by_user    TEXT NOT NULL,
+    at         INTEGER NOT NULL
+);
+CREATE INDEX van_stock_ledger_by_user ON van_stock_ledger (user_id, sku);
+
+-- Which (technician, part) balances changed at which reference sequence: written with
+-- each restock and with each change of a technician's parts lines, in the same
+-- transaction, so that a sync finds the changed balances without computing any other.
+CREATE TABLE van_stock_marks (
+    user_id TEXT NOT NULL,
+    sku     TEXT NOT NULL,
+    ref_seq INTEGER NOT NULL,
+    PRIMARY KEY (user_id, sku)
+) WITHOUT ROWID;
+CREATE INDEX van_stock_marks_by_seq ON van_stock_marks (user_id, ref_seq);
+
+CREATE INDEX job_parts_by_user ON job_parts (by_user, sku);
+ALTER TABLE jobs ADD COLUMN product_id TEXT NOT NULL DEFAULT '';
+";
+
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
     #[error("database error: {0}")]
@@ -227,7 +322,7 @@ pub enum SchemaError {
 
 /// Routine surveys (定期满意度调查): rounds per customer tier and the forms returned for them,
 /// which are about no job, so they live here rather than in a document.
-const V3: &str = "
+const V4: &str = "
 CREATE TABLE routine_surveys (
     id               TEXT PRIMARY KEY,
     tier             TEXT NOT NULL,
@@ -270,18 +365,30 @@ pub fn migrate(conn: &mut Connection) -> Result<(), SchemaError> {
         return Err(SchemaError::TooNew(version));
     }
     let mut at = version;
+    // The query tables are refilled once, after the last step: the projection writes the
+    // current schema, which an intermediate step does not have yet.
+    let mut rebuild = false;
     while at < CURRENT_VERSION {
         match at {
             0 => tx.execute_batch(V1)?,
             1 => {
                 tx.execute_batch(V2)?;
                 // Jobs stored before V2 have no rows in the new tables yet.
-                crate::projection::rebuild_all(&tx)?;
+                rebuild = true;
             }
-            2 => tx.execute_batch(V3)?,
+            2 => {
+                tx.execute_batch(V3)?;
+                // Parts lines recorded before V3 count in their technicians' van stock:
+                // mark every balance, so that a device's first reference read finds it.
+                crate::reference::stock::mark_all(&tx)?;
+            }
+            3 => tx.execute_batch(V4)?,
             _ => unreachable!("every version below CURRENT_VERSION has an upgrade step"),
         }
         at += 1;
+    }
+    if rebuild {
+        crate::projection::rebuild_all(&tx)?;
     }
     tx.pragma_update(None, "user_version", CURRENT_VERSION)?;
     tx.commit()?;
@@ -338,5 +445,30 @@ mod tests {
             )
             .unwrap();
         assert_eq!((kind.as_str(), status.as_str()), ("accepted", "accepted"));
+    }
+
+    #[test]
+    fn v3_marks_the_van_stock_of_parts_lines_recorded_under_v2() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(V1).unwrap();
+        conn.execute_batch(V2).unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute(
+            "INSERT INTO job_parts (doc_id, line_id, sku, name, quantity, unit_price_cents,
+                 billable, at, by_user) VALUES ('j', 'l', 'RLY-12', 'relay', 3, 0, 0, 0, 'wang')",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let head = crate::reference::seq::head(&conn).unwrap();
+        assert_eq!(head, 1);
+        let levels = crate::reference::stock::changed_since(&conn, "wang", 0, head).unwrap();
+        assert_eq!(
+            levels,
+            [onsite_domain::StockLevel {
+                sku: "RLY-12".into(),
+                balance: -3
+            }]
+        );
     }
 }

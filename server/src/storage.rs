@@ -1,7 +1,7 @@
 //! SQLite implementation of the sync engine's [`ServerStore`].
 
 use onsite_domain::JobDoc;
-use onsite_sync::server::{DocWrite, FeedItem, FeedRead, Peer, ServerStore};
+use onsite_sync::server::{DocWrite, FeedItem, FeedRead, Peer, ReferenceRead, ServerStore};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::db;
@@ -152,6 +152,7 @@ impl ServerStore for SqliteStore<'_> {
             technicians.dedup();
             live.publish(Notice {
                 technicians,
+                everyone: false,
                 origin_user: peer.user_id.clone(),
                 origin_device: peer.device_id.clone(),
             });
@@ -275,5 +276,9 @@ impl ServerStore for SqliteStore<'_> {
         };
         drop(tx);
         Ok((docs, head))
+    }
+
+    fn read_reference(&mut self, peer: &Peer, after: u64) -> Result<ReferenceRead, StoreError> {
+        Ok(crate::reference::delta::read(self.conn, peer, after)?)
     }
 }

@@ -12,8 +12,8 @@ use onsite_domain::JobDoc;
 use serde_bytes::ByteBuf;
 
 use crate::wire::{
-    Cursor, DocChanges, Page, PullReply, PullRequest, RepairDoc, RepairReply, Request, Response,
-    ScopeReply, SyncRequest, SyncResponse,
+    Cursor, DocChanges, Page, PullReply, PullRequest, ReferenceDelta, RepairDoc, RepairReply,
+    Request, Response, ScopeReply, SyncRequest, SyncResponse,
 };
 
 /// A local change the server has not acknowledged yet.
@@ -44,6 +44,13 @@ pub struct ClientCommit {
     pub acked: Vec<String>,
     pub conflicts: Vec<ConflictRecord>,
     pub cursor: Option<Cursor>,
+    /// Reference data to apply (replacing everything held when `full`), and the
+    /// reference cursor to store with it.
+    pub reference: Option<ReferenceDelta>,
+    /// Forget the reference cursor (keeping the data until the next full delta replaces
+    /// it): the feed cursor comes from a reset, and reference sequences of another epoch
+    /// mean nothing to this server.
+    pub forget_reference: bool,
 }
 
 impl ClientCommit {
@@ -53,6 +60,8 @@ impl ClientCommit {
             && self.acked.is_empty()
             && self.conflicts.is_empty()
             && self.cursor.is_none()
+            && self.reference.is_none()
+            && !self.forget_reference
     }
 }
 
@@ -61,6 +70,8 @@ pub trait ClientStore {
     type Error: std::error::Error + Send + Sync + 'static;
 
     fn cursor(&mut self) -> Result<Option<Cursor>, Self::Error>;
+    /// The last reference sequence applied; 0 when the device holds no reference data.
+    fn reference_cursor(&mut self) -> Result<u64, Self::Error>;
     /// The oldest outbox entries, up to about `max_bytes` (at least one entry if any),
     /// leaving out the documents in `skip`.
     fn pending(
@@ -115,6 +126,8 @@ pub struct SyncReport {
     pub repaired: usize,
     /// Ids of the documents this sync changed on the device.
     pub changed_docs: BTreeSet<String>,
+    /// Reference data (catalog, templates, van stock) arrived: views of it need a refresh.
+    pub reference_changed: bool,
 }
 
 enum Phase {
@@ -133,7 +146,7 @@ enum Phase {
 
 enum Sent {
     Nothing,
-    Sync { pushed: Vec<Pending>, pulled: bool },
+    Sync { pushed: Vec<Pending> },
     Scope,
     Repair,
 }
@@ -284,22 +297,21 @@ impl ClientSync {
                         }
                         continue;
                     }
-                    let pull = if self.pull_done {
-                        None
-                    } else {
-                        Some(PullRequest {
-                            cursor: store.cursor().map_err(SyncError::Store)?,
-                            max_items: self.options.page_items,
-                        })
+                    // Every request pulls, also one sent only to push: its answer then
+                    // carries the state the push led to (the van stock after the parts
+                    // lines it uploaded), committed with the acknowledgement, so the device
+                    // never shows a use both acknowledged and missing from the balance.
+                    let pull = PullRequest {
+                        cursor: store.cursor().map_err(SyncError::Store)?,
+                        max_items: self.options.page_items,
+                        reference: Some(store.reference_cursor().map_err(SyncError::Store)?),
                     };
                     let request = Request::Sync(SyncRequest {
                         push: group_by_doc(store, &pushed)?,
-                        pull,
+                        pull: Some(pull),
+                        reference: None,
                     });
-                    self.sent = Sent::Sync {
-                        pulled: !self.pull_done,
-                        pushed,
-                    };
+                    self.sent = Sent::Sync { pushed };
                     return Ok(Some(request));
                 }
             }
@@ -318,9 +330,7 @@ impl ClientSync {
                 code: e.code,
                 message: e.message,
             }),
-            (Sent::Sync { pushed, pulled }, Response::Sync(resp)) => {
-                self.on_sync(store, pushed, pulled, resp)
-            }
+            (Sent::Sync { pushed }, Response::Sync(resp)) => self.on_sync(store, pushed, resp),
             (Sent::Scope, Response::Scope(reply)) => self.on_scope(store, reply),
             (Sent::Repair, Response::RepairDoc(reply)) => self.on_repair(store, reply),
             _ => Err(SyncError::Protocol(
@@ -333,7 +343,6 @@ impl ClientSync {
         &mut self,
         store: &mut S,
         pushed: Vec<Pending>,
-        pulled: bool,
         resp: SyncResponse,
     ) -> EngineResult<(), S> {
         let mut commit = ClientCommit::default();
@@ -361,18 +370,15 @@ impl ClientSync {
             Some(PullReply::Page(page)) => {
                 let more = page.more;
                 self.apply_page(store, page, &mut commit)?;
-                if !more {
-                    self.pull_done = true;
-                }
+                self.pull_done = !more;
             }
             Some(PullReply::Reset { cursor }) => {
                 self.cursor_after_repair = Some(cursor);
                 self.phase = Phase::Scope;
             }
-            None if pulled => {
+            None => {
                 return Err(SyncError::Protocol("the server skipped the pull".into()));
             }
-            None => {}
         }
         store.commit(commit).map_err(SyncError::Store)?;
         Ok(())
@@ -469,6 +475,8 @@ impl ClientSync {
             commit.drop_docs.push(id);
         }
         commit.cursor = page.cursor;
+        self.report.reference_changed |= page.reference.is_some();
+        commit.reference = page.reference;
         Ok(())
     }
 
@@ -599,6 +607,7 @@ impl ClientSync {
                     store
                         .commit(ClientCommit {
                             cursor: Some(cursor),
+                            forget_reference: true,
                             ..ClientCommit::default()
                         })
                         .map_err(SyncError::Store)?;

@@ -5,10 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::convert::Infallible;
 
-use onsite_domain::JobDoc;
+use onsite_domain::{CatalogItem, FormTemplate, JobDoc, StockLevel};
 
 use crate::client::{ClientCommit, ClientStore, ConflictRecord, Pending};
-use crate::server::{DocWrite, FeedItem, FeedRead, Peer, ServerStore};
+use crate::server::{DocWrite, FeedItem, FeedRead, Peer, ReferenceRead, ServerStore};
 use crate::wire::Cursor;
 
 #[derive(Debug, Clone)]
@@ -41,6 +41,17 @@ pub struct MemoryServerStore {
     /// (doc, user) → the sequence number at which the job entered the user's scope.
     scope: BTreeMap<(String, String), u64>,
     assignee: BTreeMap<String, Option<String>>,
+    reference: MemoryReference,
+}
+
+/// Reference data, each entry stamped with the reference sequence of its last write.
+#[derive(Debug, Clone, Default)]
+struct MemoryReference {
+    head: u64,
+    catalog: BTreeMap<String, (u64, CatalogItem)>,
+    templates: BTreeMap<(String, i64), (u64, FormTemplate)>,
+    /// (technician, sku) → balance.
+    stock: BTreeMap<(String, String), (u64, i64)>,
 }
 
 impl MemoryServerStore {
@@ -61,6 +72,36 @@ impl MemoryServerStore {
 
     pub fn head(&self) -> u64 {
         self.feed.len() as u64
+    }
+
+    /// Creates or replaces a catalog item (what the back office's API does).
+    pub fn put_catalog_item(&mut self, item: CatalogItem) {
+        let seq = self.next_reference_seq();
+        self.reference.catalog.insert(item.sku.clone(), (seq, item));
+    }
+
+    pub fn publish_template(&mut self, template: FormTemplate) {
+        let seq = self.next_reference_seq();
+        let key = (template.id.clone(), template.version);
+        self.reference.templates.insert(key, (seq, template));
+    }
+
+    /// Sets a technician's balance of one part. (The SQLite store derives it from the
+    /// restock ledger and the parts lines; here a test says what it is.)
+    pub fn set_stock(&mut self, user: &str, sku: &str, balance: i64) {
+        let seq = self.next_reference_seq();
+        self.reference
+            .stock
+            .insert((user.to_string(), sku.to_string()), (seq, balance));
+    }
+
+    pub fn reference_head(&self) -> u64 {
+        self.reference.head
+    }
+
+    fn next_reference_seq(&mut self) -> u64 {
+        self.reference.head += 1;
+        self.reference.head
     }
 
     /// Whether the `Enter` item at `seq` was caused by the peer's own device (which is
@@ -199,6 +240,35 @@ impl ServerStore for MemoryServerStore {
         };
         Ok((docs, self.head()))
     }
+
+    fn read_reference(&mut self, peer: &Peer, after: u64) -> Result<ReferenceRead, Infallible> {
+        let r = &self.reference;
+        let changed = |seq: &u64| *seq > after;
+        Ok(ReferenceRead {
+            head: r.head,
+            catalog: r
+                .catalog
+                .values()
+                .filter(|(seq, _)| changed(seq))
+                .map(|(_, item)| item.clone())
+                .collect(),
+            templates: r
+                .templates
+                .values()
+                .filter(|(seq, _)| changed(seq))
+                .map(|(_, t)| t.clone())
+                .collect(),
+            stock: r
+                .stock
+                .iter()
+                .filter(|((user, _), (seq, _))| user == &peer.user_id && changed(seq))
+                .map(|((_, sku), (_, balance))| StockLevel {
+                    sku: sku.clone(),
+                    balance: *balance,
+                })
+                .collect(),
+        })
+    }
 }
 
 /// A device's durable state, in memory.
@@ -209,6 +279,10 @@ pub struct MemoryClientStore {
     /// In insertion order.
     pub outbox: Vec<Pending>,
     pub conflicts: Vec<ConflictRecord>,
+    pub reference_cursor: u64,
+    pub catalog: BTreeMap<String, CatalogItem>,
+    pub templates: BTreeMap<(String, i64), FormTemplate>,
+    pub stock: BTreeMap<String, i64>,
 }
 
 impl MemoryClientStore {
@@ -228,6 +302,10 @@ impl ClientStore for MemoryClientStore {
 
     fn cursor(&mut self) -> Result<Option<Cursor>, Infallible> {
         Ok(self.cursor.clone())
+    }
+
+    fn reference_cursor(&mut self) -> Result<u64, Infallible> {
+        Ok(self.reference_cursor)
     }
 
     fn pending(
@@ -276,6 +354,26 @@ impl ClientStore for MemoryClientStore {
         self.conflicts.extend(commit.conflicts);
         if let Some(c) = commit.cursor {
             self.cursor = Some(c);
+        }
+        if commit.forget_reference {
+            self.reference_cursor = 0;
+        }
+        if let Some(delta) = commit.reference {
+            if delta.full {
+                self.catalog.clear();
+                self.templates.clear();
+                self.stock.clear();
+            }
+            for item in delta.catalog {
+                self.catalog.insert(item.sku.clone(), item);
+            }
+            for t in delta.templates {
+                self.templates.insert((t.id.clone(), t.version), t);
+            }
+            for level in delta.stock {
+                self.stock.insert(level.sku, level.balance);
+            }
+            self.reference_cursor = delta.seq;
         }
         Ok(())
     }

@@ -8,9 +8,12 @@ use automerge::{Change, ChangeHash, sync::SyncDoc};
 use onsite_domain::{Actor, Job, JobDoc, Refusal, Role, check_write};
 use serde_bytes::ByteBuf;
 
+use onsite_domain::{CatalogItem, FormTemplate, StockLevel};
+
 use crate::wire::{
-    Cursor, DocChange, DocChanges, DocSnapshot, ErrorReply, Page, PullReply, PullRequest, Refused,
-    RepairDoc, RepairReply, Request, Response, ScopeReply, SyncRequest, SyncResponse,
+    Cursor, DocChange, DocChanges, DocSnapshot, ErrorReply, Page, PullReply, PullRequest,
+    ReferenceDelta, Refused, RepairDoc, RepairReply, Request, Response, ScopeReply, SyncRequest,
+    SyncResponse,
 };
 
 /// The most feed items a server puts in one page, whatever the device asks for.
@@ -111,6 +114,21 @@ pub trait ServerStore {
     fn in_scope(&mut self, peer: &Peer, doc_id: &str) -> Result<bool, Self::Error>;
     /// Every job the peer may see, and the head.
     fn scope(&mut self, peer: &Peer) -> Result<(Vec<String>, u64), Self::Error>;
+    /// Reference data the peer may hold that changed after the reference sequence `after`
+    /// and at or before the reference head, with that head, read in one snapshot: catalog
+    /// items and template versions for every peer, and for a technician the balance of
+    /// each part of their own van stock. `after = 0` reads all of it.
+    fn read_reference(&mut self, peer: &Peer, after: u64) -> Result<ReferenceRead, Self::Error>;
+}
+
+/// Reference data read for a peer (see [`ServerStore::read_reference`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReferenceRead {
+    /// The reference sequence: bumped by every write of reference data.
+    pub head: u64,
+    pub catalog: Vec<CatalogItem>,
+    pub templates: Vec<FormTemplate>,
+    pub stock: Vec<StockLevel>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -126,6 +144,9 @@ pub enum HandleError<E: std::error::Error> {
     BadRequest(String),
     #[error("{0}")]
     Forbidden(String),
+    /// The request tries to write what devices only read (reference data).
+    #[error("{0}")]
+    ReadOnly(String),
     #[error("storage failed: {0}")]
     Store(E),
 }
@@ -135,6 +156,7 @@ impl<E: std::error::Error> HandleError<E> {
         let code = match self {
             HandleError::BadRequest(_) => "bad_request",
             HandleError::Forbidden(_) => "forbidden",
+            HandleError::ReadOnly(_) => "read_only",
             HandleError::Store(_) => "internal",
         };
         let message = match self {
@@ -225,6 +247,12 @@ fn sync<S: ServerStore>(
     peer: &Peer,
     req: SyncRequest,
 ) -> HandleResult<SyncResponse, S> {
+    if req.reference.is_some() {
+        return Err(HandleError::ReadOnly(
+            "reference data (catalog, templates, van stock) is the server's: devices cannot upload it"
+                .into(),
+        ));
+    }
     // Decode everything before touching anything: a malformed request changes nothing.
     let decoded = decode_changes::<S::Error>(&req.push)?;
     let mut writes = Vec::new();
@@ -425,7 +453,39 @@ fn read_page<S: ServerStore>(
     page.more = full || cut;
     let seq = if page.more { last } else { read.head };
     page.cursor = Some(Cursor { epoch, seq });
+    if let Some(after) = pull.reference {
+        page.reference = read_reference(store, peer, after)?;
+    }
     Ok(PullReply::Page(page))
+}
+
+/// What changed in the peer's reference data after its reference cursor `after`; `None`
+/// when nothing did, so that an idle device's page carries nothing for it.
+fn read_reference<S: ServerStore>(
+    store: &mut S,
+    peer: &Peer,
+    after: u64,
+) -> HandleResult<Option<ReferenceDelta>, S> {
+    let mut read = store
+        .read_reference(peer, after)
+        .map_err(HandleError::Store)?;
+    // A cursor beyond the head comes from before a restore: what the device holds may be
+    // newer than the server's, or gone. Everything is sent, and replaces it.
+    let full = after == 0 || after > read.head;
+    if after > read.head {
+        read = store.read_reference(peer, 0).map_err(HandleError::Store)?;
+    }
+    let delta = ReferenceDelta {
+        seq: read.head,
+        full,
+        catalog: read.catalog,
+        templates: read.templates,
+        stock: read.stock,
+    };
+    // Nothing the peer holds changed (writes elsewhere, e.g. another technician's stock,
+    // moved the head): nothing is sent and the device's cursor stays where it is. Reading
+    // from an older cursor costs the same indexed lookups, and an idle device pays nothing.
+    Ok((!delta.is_empty()).then_some(delta))
 }
 
 fn repair<S: ServerStore>(

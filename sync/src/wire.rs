@@ -5,6 +5,7 @@
 //! (Automerge changes and documents) are CBOR byte strings, never arrays of numbers.
 //! docs/protocol.md describes every message for implementers in other languages.
 
+use onsite_domain::{CatalogItem, FormTemplate, StockLevel};
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
 
@@ -35,6 +36,11 @@ pub enum Request {
 pub struct SyncRequest {
     pub push: Vec<DocChanges>,
     pub pull: Option<PullRequest>,
+    /// Never sent by a device: reference data is the server's and flows down only. It is
+    /// named here so that a request carrying it is refused (`read_only`) rather than
+    /// silently stripped of it.
+    #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub reference: Option<ReferenceDelta>,
 }
 
 /// Automerge changes of one document, each in its binary form.
@@ -56,6 +62,11 @@ pub struct PullRequest {
     pub cursor: Option<Cursor>,
     /// The most feed items the device wants in one page.
     pub max_items: u32,
+    /// The device's reference cursor: the last reference sequence it applied, 0 before
+    /// the first. `None` (the field left out) from software that keeps no reference data:
+    /// such a device is sent none, so older clients keep working unchanged.
+    #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub reference: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,6 +123,45 @@ pub struct Page {
     pub changes: Vec<DocChange>,
     /// Documents that left the device's scope.
     pub left: Vec<String>,
+    /// Reference data changed after the request's reference cursor; left out when nothing
+    /// changed, so an idle device pays nothing for it.
+    #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub reference: Option<ReferenceDelta>,
+}
+
+/// Reference data a device keeps read-only: what changed after its reference cursor.
+///
+/// Every entry is a whole, absolute record (a catalog item, a template version, the
+/// balance of one part in the technician's van), so applying a delta twice, or an older
+/// one after a newer, converges on the same state once the latest is applied.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ReferenceDelta {
+    /// The reference cursor to store with this delta.
+    pub seq: u64,
+    /// `true`: this is everything the device may hold; replace what it has (first sync,
+    /// or a cursor the server does not know, after a restore).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub full: bool,
+    /// Catalog items created or changed (never deleted: an old part is made inactive).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub catalog: Vec<CatalogItem>,
+    /// Template versions published (a published version never changes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub templates: Vec<FormTemplate>,
+    /// The technician's van stock of each part whose balance changed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stock: Vec<StockLevel>,
+}
+
+impl ReferenceDelta {
+    /// Nothing to apply beyond the cursor itself.
+    pub fn is_empty(&self) -> bool {
+        !self.full && self.catalog.is_empty() && self.templates.is_empty() && self.stock.is_empty()
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -217,7 +267,9 @@ mod tests {
             pull: Some(PullRequest {
                 cursor: None,
                 max_items: 10,
+                reference: Some(3),
             }),
+            reference: None,
         });
         let frame = encode(&req);
         assert_eq!(decode::<Request>(&frame).unwrap(), req);
@@ -235,5 +287,62 @@ mod tests {
             FrameError::BadMagic
         );
         assert_eq!(decode::<Request>(b"ON").unwrap_err(), FrameError::Truncated);
+    }
+
+    /// The request and page as software before reference data encoded them.
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct OldPull {
+        cursor: Option<Cursor>,
+        max_items: u32,
+    }
+
+    #[test]
+    fn reference_fields_are_optional_both_ways() {
+        let old = OldPull {
+            cursor: None,
+            max_items: 5,
+        };
+        let new: PullRequest = decode(&encode(&old)).unwrap();
+        assert_eq!(
+            new.reference, None,
+            "an old client asks for no reference data"
+        );
+        let plain = PullRequest {
+            cursor: None,
+            max_items: 5,
+            reference: None,
+        };
+        assert_eq!(encode(&plain), encode(&old), "nothing added when unused");
+        let with = PullRequest {
+            reference: Some(300),
+            ..plain
+        };
+        // The cost of a reference cursor in every pull: a 3-letter key and the number.
+        assert_eq!(encode(&with).len() - encode(&old).len(), 4 + 3);
+        let old_back: OldPull = decode(&encode(&with)).unwrap();
+        assert_eq!(old_back, old, "an old server ignores the cursor");
+        assert_eq!(
+            encode(&Page::default()).len(),
+            encode(&Page {
+                reference: None,
+                ..Page::default()
+            })
+            .len()
+        );
+        let delta = ReferenceDelta {
+            seq: 9,
+            stock: vec![StockLevel {
+                sku: "RLY-12".into(),
+                balance: -2,
+            }],
+            ..ReferenceDelta::default()
+        };
+        assert!(!delta.is_empty());
+        let page = Page {
+            reference: Some(delta.clone()),
+            ..Page::default()
+        };
+        let back: Page = decode(&encode(&page)).unwrap();
+        assert_eq!(back.reference, Some(delta));
     }
 }

@@ -60,7 +60,9 @@ impl RawDevice {
             pull: Some(PullRequest {
                 cursor: None,
                 max_items: 2_000,
+                reference: None,
             }),
+            reference: None,
         });
         let (status, response) = self.send(&request).await?;
         let Response::Sync(SyncResponse {
@@ -85,6 +87,7 @@ impl RawDevice {
                 whole: None,
             }],
             pull: None,
+            reference: None,
         }))
         .await
     }

@@ -88,8 +88,8 @@ async fn worked_example() -> World {
                 sku: "RELAY-01".into(),
                 name: "继电器".into(),
                 quantity: 2,
-                unit_price_cents: 1_000,
-                billable: true,
+                unit_price_cents: Some(1_000),
+                billable: Some(true),
                 ..PartInput::default()
             },
         )

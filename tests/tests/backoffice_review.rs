@@ -72,8 +72,8 @@ fn work_job(device: &Device, job: &str, points: &[i64]) {
             sku: "RELAY-01".into(),
             name: "继电器 relay".into(),
             quantity: 1,
-            unit_price_cents: 2_500,
-            billable: false,
+            unit_price_cents: Some(2_500),
+            billable: Some(false),
             ..PartInput::default()
         },
     )

@@ -52,7 +52,9 @@ fn push(doc: &str, changes: Vec<Vec<u8>>) -> Vec<u8> {
         pull: Some(PullRequest {
             cursor: None,
             max_items: 100,
+            reference: None,
         }),
+        reference: None,
     }))
 }
 

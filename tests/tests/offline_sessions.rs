@@ -87,6 +87,7 @@ fn walk_in(customer: &str) -> NewJob {
             ..Default::default()
         },
         product: Product {
+            id: String::new(),
             model: "WM-100".into(),
             serial: format!("SN-{customer}"),
             purchase_date: None,

@@ -278,6 +278,7 @@ fn sample_job(customer: &str) -> onsite_client::NewJob {
             ..Default::default()
         },
         product: onsite_domain::Product {
+            id: String::new(),
             model: "WM-100".into(),
             serial: format!("SN-{customer}"),
             purchase_date: None,

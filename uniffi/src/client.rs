@@ -8,8 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use onsite_client::{
-    Client, Conflict, JobFilter, JobSummary, NewJob, PartInput, Session, SyncStatus, TransferStats,
+    Client, Conflict, JobFilter, JobSummary, NewJob, PartInput, Session, StockLine, SyncStatus,
+    TransferStats,
 };
+use onsite_domain::{CatalogItem, FormTemplate};
 
 use crate::error::OnsiteError;
 use crate::listeners::{Jobs, JobsListener, ListenerHandle, SyncState, SyncStateListener};
@@ -101,15 +103,29 @@ impl OnsiteClient {
         Ok(self.client.add_note(&job_id, &text)?)
     }
 
-    /// Records a parts usage line; returns its id.
+    /// Records a parts usage line; returns its id. For a part of the catalog, the SKU and
+    /// quantity are enough.
     pub fn record_part(&self, job_id: String, part: PartInput) -> Result<String> {
         Ok(self.client.record_part(&job_id, part)?)
     }
 
-    /// Starts a satisfaction form answered by `survey` (the customer) or `self`.
-    /// Returns the form id.
+    /// Starts a satisfaction form answered by `survey` (the customer) or `self`, on the
+    /// newest csat-onsite version on the device. Returns the form id.
     pub fn start_form(&self, job_id: String, respondent: String) -> Result<String> {
         Ok(self.client.start_form(&job_id, &respondent)?)
+    }
+
+    /// Starts a form on a given template: `version`, or its newest on the device.
+    pub fn start_form_from_template(
+        &self,
+        job_id: String,
+        respondent: String,
+        template_id: String,
+        version: Option<i64>,
+    ) -> Result<String> {
+        Ok(self
+            .client
+            .start_form_from_template(&job_id, &respondent, &template_id, version)?)
     }
 
     /// Answers one item of a form: `points` on the scale 10, 8, 6, 4, 2.
@@ -139,6 +155,26 @@ impl OnsiteClient {
     /// One job, whole.
     pub fn get_job(&self, job_id: String) -> Result<JobDetail> {
         Ok(self.client.get_job(&job_id)?.into())
+    }
+
+    /// The parts catalog as last synced, by SKU.
+    pub fn parts_catalog(&self) -> Result<Vec<CatalogItem>> {
+        Ok(self.client.parts_catalog()?)
+    }
+
+    /// Every form template version on the device, the built-in csat-onsite v1 first.
+    pub fn form_templates(&self) -> Result<Vec<FormTemplate>> {
+        Ok(self.client.form_templates()?)
+    }
+
+    /// One template version (`NotFound` if the device does not hold it).
+    pub fn form_template(&self, template_id: String, version: i64) -> Result<FormTemplate> {
+        Ok(self.client.form_template(&template_id, version)?)
+    }
+
+    /// The technician's van stock: the server's count less uses not yet synced.
+    pub fn van_stock(&self) -> Result<Vec<StockLine>> {
+        Ok(self.client.van_stock()?)
     }
 
     /// Local changes the server has not acknowledged yet.

@@ -8,12 +8,12 @@
 //! and lists.
 
 use onsite_client::{
-    Conflict, ErrorKind, JobFilter, JobSummary, JobView, NewJob, PartInput, Session, SyncFailure,
-    SyncStatus, TransferStats,
+    Conflict, ErrorKind, JobFilter, JobSummary, JobView, NewJob, PartInput, Session, StockLine,
+    SyncFailure, SyncStatus, TransferStats,
 };
 use onsite_domain::{
-    Attachment, Customer, Decision, Event, EventKind, PartLine, Product, ReviewDecision,
-    ReviewState, Role, Status,
+    Attachment, CatalogItem, Customer, Decision, Event, EventKind, FormItem, FormTemplate,
+    PartLine, Product, ReviewDecision, ReviewState, Role, Status,
 };
 
 #[uniffi::remote(Enum)]
@@ -95,6 +95,9 @@ pub struct Customer {
 
 #[uniffi::remote(Record)]
 pub struct Product {
+    /// The product's id in the server's registry, when the job was made from it.
+    #[uniffi(default)]
+    pub id: String,
     #[uniffi(default)]
     pub model: String,
     #[uniffi(default)]
@@ -116,17 +119,20 @@ pub struct NewJob {
     pub complaint: bool,
 }
 
-/// A parts usage line to record on a job.
+/// A parts usage line to record on a job. For a part of the catalog, `sku` and
+/// `quantity` are enough: an empty `name` and unset price and billable come from the
+/// catalog on the device.
 #[uniffi::remote(Record)]
 pub struct PartInput {
     pub sku: String,
+    #[uniffi(default)]
     pub name: String,
     pub quantity: i64,
     #[uniffi(default)]
-    pub unit_price_cents: i64,
+    pub unit_price_cents: Option<i64>,
     /// Billable to the customer (`false`: covered by warranty).
     #[uniffi(default)]
-    pub billable: bool,
+    pub billable: Option<bool>,
     #[uniffi(default)]
     pub serials_removed: Vec<String>,
     #[uniffi(default)]
@@ -227,6 +233,51 @@ pub struct SyncStatus {
     pub last_error: Option<SyncFailure>,
 }
 
+/// A part of the catalog, as last synced. Read-only on the device.
+#[uniffi::remote(Record)]
+pub struct CatalogItem {
+    pub sku: String,
+    pub name: String,
+    pub unit_price_cents: i64,
+    /// `true`: billed to the customer; `false`: covered by warranty.
+    pub billable: bool,
+    /// No longer in use (still shown on old jobs).
+    pub active: bool,
+}
+
+/// One item of a form template.
+#[uniffi::remote(Record)]
+pub struct FormItem {
+    pub id: String,
+    pub label_zh: String,
+    pub label_en: String,
+}
+
+/// A version of a satisfaction form template. Read-only on the device.
+#[uniffi::remote(Record)]
+pub struct FormTemplate {
+    pub id: String,
+    pub version: i64,
+    pub title_zh: String,
+    pub title_en: String,
+    /// In the order they are asked.
+    pub items: Vec<FormItem>,
+    /// Label of the free-text suggestion that closes the form.
+    pub suggestion_zh: String,
+    pub suggestion_en: String,
+}
+
+/// The van stock of one part: the server's count less this device's uses not yet synced.
+#[uniffi::remote(Record)]
+pub struct StockLine {
+    pub sku: String,
+    pub name: String,
+    pub balance: i64,
+    pub unsynced_use: i64,
+    /// More used than restocked; shown, never clamped.
+    pub negative: bool,
+}
+
 /// What one sync did.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SyncReport {
@@ -238,6 +289,8 @@ pub struct SyncReport {
     pub changes_received: u64,
     /// Ids of the jobs this sync changed on the device.
     pub changed_jobs: Vec<String>,
+    /// The catalog, the templates or the van stock changed.
+    pub reference_changed: bool,
 }
 
 impl From<onsite_client::SyncReport> for SyncReport {
@@ -248,6 +301,7 @@ impl From<onsite_client::SyncReport> for SyncReport {
             jobs_received: r.docs_received as u64,
             changes_received: r.changes_received as u64,
             changed_jobs: r.changed_docs.into_iter().collect(),
+            reference_changed: r.reference_changed,
         }
     }
 }

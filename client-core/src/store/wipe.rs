@@ -8,8 +8,8 @@ use crate::error::Result;
 use crate::session::keys;
 
 impl Store {
-    /// Erases the jobs, the outbox, the conflict log, the session and the cursor; keeps
-    /// only the device id (the server's revocation is bound to it). Returns the ids of the
+    /// Erases the jobs, the outbox, the conflict log, the reference data (van stock,
+    /// catalog, templates), the session and the cursors; keeps only the device id (the server's revocation is bound to it). Returns the ids of the
     /// jobs removed.
     ///
     /// Deleted rows are overwritten on disk and the write-ahead log is emptied: a phone in
@@ -46,7 +46,11 @@ impl Store {
         tx.execute_batch(
             "DELETE FROM documents;
              DELETE FROM outbox;
-             DELETE FROM conflicts;",
+             DELETE FROM conflicts;
+             DELETE FROM part_uses;
+             DELETE FROM parts_catalog;
+             DELETE FROM form_templates;
+             DELETE FROM van_stock;",
         )?;
         // Everything else in `meta` belongs to the account: its session, tokens, owner,
         // cursor, and whatever later versions keep there.
@@ -62,9 +66,9 @@ mod tests {
 
     use std::path::Path;
 
-    use onsite_domain::{Customer, Job, JobDoc, Role};
+    use onsite_domain::{Customer, Job, JobDoc, Role, StockLevel};
     use onsite_sync::client::{ClientCommit, ClientStore, ConflictRecord};
-    use onsite_sync::wire::Cursor;
+    use onsite_sync::wire::{Cursor, ReferenceDelta};
 
     use super::*;
     use crate::session::{Credentials, Session};
@@ -143,6 +147,15 @@ mod tests {
                     epoch: "e".into(),
                     seq: 7,
                 }),
+                reference: Some(ReferenceDelta {
+                    seq: 3,
+                    full: true,
+                    stock: vec![StockLevel {
+                        sku: "RLY-12".into(),
+                        balance: -2,
+                    }],
+                    ..ReferenceDelta::default()
+                }),
                 ..ClientCommit::default()
             })
             .unwrap();
@@ -160,12 +173,17 @@ mod tests {
             "outbox",
             "conflicts",
             "conflict_changes",
+            "van_stock",
+            "part_uses",
+            "parts_catalog",
+            "form_templates",
         ] {
             assert_eq!(count(&store, table), 0, "{table}");
         }
         assert_eq!(store.session().unwrap(), None);
         assert_eq!(store.credentials().unwrap(), None);
         assert_eq!(store.cursor().unwrap(), None);
+        assert_eq!(store.reference_cursor().unwrap(), 0);
         assert_eq!(count(&store, "meta"), 1, "only the device id is left");
         assert!(
             !contains(&on_disk(dir.path()), MARKER),

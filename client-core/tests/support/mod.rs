@@ -252,6 +252,7 @@ impl FakeServer {
                 whole: None,
             }],
             pull: None,
+            reference: None,
         });
         let response = handle(
             &mut *self.state.store.lock().unwrap(),

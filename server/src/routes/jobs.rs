@@ -19,6 +19,7 @@ use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::live::Live;
+use crate::reference::registry;
 use crate::storage::{self, SqliteStore};
 
 const OFFICE: &[Role] = &[Role::BackOffice];
@@ -57,11 +58,17 @@ pub struct ProductInput {
     purchase_date: Option<String>,
 }
 
+/// A new job. The customer is given inline (`customer`) or as a registry id
+/// (`customer_id`), and so is the product (`product` or `product_id`); a `product_id`
+/// alone also gives its customer. Records from the registry are copied into the job: the
+/// job keeps them as they were when it was made.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateJob {
-    customer: CustomerInput,
-    product: ProductInput,
+    customer: Option<CustomerInput>,
+    customer_id: Option<String>,
+    product: Option<ProductInput>,
+    product_id: Option<String>,
     fault: String,
     #[serde(default)]
     complaint: bool,
@@ -78,25 +85,137 @@ pub(super) fn new_id() -> String {
 }
 
 fn validate_create(req: &CreateJob) -> Result<(), ApiError> {
-    if req.customer.name.trim().is_empty() {
-        return Err(ApiError::bad_request("customer.name is required"));
+    match (&req.customer, &req.customer_id, &req.product_id) {
+        (Some(_), Some(_), _) => {
+            return Err(ApiError::bad_request(
+                "give either customer or customer_id, not both",
+            ));
+        }
+        (None, None, None) => {
+            return Err(ApiError::bad_request(
+                "a job needs a customer: customer, customer_id, or a product_id",
+            ));
+        }
+        _ => {}
     }
-    if req.product.model.trim().is_empty() {
-        return Err(ApiError::bad_request("product.model is required"));
+    match (&req.product, &req.product_id) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_request(
+                "give either product or product_id, not both",
+            ));
+        }
+        (None, None) => {
+            return Err(ApiError::bad_request(
+                "a job needs a product: product or product_id",
+            ));
+        }
+        _ => {}
     }
-    if !matches!(req.customer.site_distance.as_str(), "near" | "far") {
-        return Err(ApiError::bad_request(
-            "customer.site_distance must be 'near' or 'far'",
-        ));
+    if let Some(customer) = &req.customer {
+        if customer.name.trim().is_empty() {
+            return Err(ApiError::bad_request("customer.name is required"));
+        }
+        if !matches!(customer.site_distance.as_str(), "near" | "far") {
+            return Err(ApiError::bad_request(
+                "customer.site_distance must be 'near' or 'far'",
+            ));
+        }
     }
-    if let Some(date) = &req.product.purchase_date
-        && chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err()
-    {
-        return Err(ApiError::bad_request(
-            "product.purchase_date must be a date like 2026-01-31",
-        ));
+    if let Some(product) = &req.product {
+        if product.model.trim().is_empty() {
+            return Err(ApiError::bad_request("product.model is required"));
+        }
+        if let Some(date) = &product.purchase_date
+            && chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err()
+        {
+            return Err(ApiError::bad_request(
+                "product.purchase_date must be a date like 2026-01-31",
+            ));
+        }
     }
     Ok(())
+}
+
+/// The job's customer and product: the inline records, or copies of the registry's.
+fn resolve_parties(
+    conn: &rusqlite::Connection,
+    customer: Option<CustomerInput>,
+    customer_id: Option<String>,
+    product: Option<ProductInput>,
+    product_id: Option<String>,
+) -> Result<(Customer, Product), ApiError> {
+    let unknown = |code, what: &str| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+            format!("no {what} has that id in the registry"),
+        )
+    };
+    let registered_product = match &product_id {
+        Some(id) => Some(
+            registry::product_by_id(conn, id)?
+                .ok_or_else(|| unknown("unknown_product", "product"))?,
+        ),
+        None => None,
+    };
+    // A product_id alone names its customer too.
+    let customer_id = customer_id.or_else(|| {
+        customer
+            .is_none()
+            .then(|| registered_product.as_ref().map(|p| p.customer_id.clone()))
+            .flatten()
+    });
+    let customer = match (customer, customer_id) {
+        (Some(c), _) => Customer {
+            id: c.id,
+            name: c.name,
+            phone: c.phone,
+            address: c.address,
+            tier: c.tier,
+            region: c.region,
+            site_distance: c.site_distance,
+        },
+        (None, Some(id)) => {
+            let c = registry::customer_by_id(conn, &id)?
+                .ok_or_else(|| unknown("unknown_customer", "customer"))?;
+            Customer {
+                id: c.id,
+                name: c.name,
+                phone: c.phone,
+                address: c.address,
+                tier: c.tier,
+                region: c.region,
+                site_distance: c.site_distance,
+            }
+        }
+        (None, None) => return Err(ApiError::bad_request("a job needs a customer")),
+    };
+    if let Some(p) = &registered_product
+        && !customer.id.is_empty()
+        && p.customer_id != customer.id
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "product_customer_mismatch",
+            "the product belongs to another customer",
+        ));
+    }
+    let product = match (product, registered_product) {
+        (Some(p), _) => Product {
+            id: String::new(),
+            model: p.model,
+            serial: p.serial,
+            purchase_date: p.purchase_date,
+        },
+        (None, Some(p)) => Product {
+            id: p.id,
+            model: p.model,
+            serial: p.serial,
+            purchase_date: p.purchase_date,
+        },
+        (None, None) => return Err(ApiError::bad_request("a job needs a product")),
+    };
+    Ok((customer, product))
 }
 
 fn technician_exists(conn: &rusqlite::Connection, id: &str) -> Result<(), ApiError> {
@@ -132,44 +251,39 @@ pub async fn create(
             by: user.user_id.clone(),
         });
     }
-    let job = Job {
-        id: id.clone(),
-        origin: if req.complaint {
-            "complaint"
-        } else {
-            "hotline"
-        }
-        .into(),
-        complaint: req.complaint,
-        reported_at: at,
-        customer: Customer {
-            id: req.customer.id,
-            name: req.customer.name,
-            phone: req.customer.phone,
-            address: req.customer.address,
-            tier: req.customer.tier,
-            region: req.customer.region,
-            site_distance: req.customer.site_distance,
-        },
-        product: Product {
-            model: req.product.model,
-            serial: req.product.serial,
-            purchase_date: req.product.purchase_date,
-        },
-        fault: autosurgeon::Text::with_value(req.fault),
-        assignee: req.assignee,
-        events,
-        ..Job::default()
-    };
     let actor = state.actor.clone();
     let live = state.live.clone();
     let doc_id = id.clone();
     let view = state
         .db
         .write(move |conn| {
-            if let Some(a) = &job.assignee {
+            let (customer, product) = resolve_parties(
+                conn,
+                req.customer,
+                req.customer_id,
+                req.product,
+                req.product_id,
+            )?;
+            if let Some(a) = &req.assignee {
                 technician_exists(conn, a)?;
             }
+            let job = Job {
+                id: doc_id.clone(),
+                origin: if req.complaint {
+                    "complaint"
+                } else {
+                    "hotline"
+                }
+                .into(),
+                complaint: req.complaint,
+                reported_at: at,
+                customer,
+                product,
+                fault: autosurgeon::Text::with_value(req.fault),
+                assignee: req.assignee,
+                events,
+                ..Job::default()
+            };
             let (doc, change) = JobDoc::create(&job, actor, at).map_err(ApiError::internal)?;
             commit_edit(conn, &live, &user, &doc_id, None, doc, vec![change])
         })

@@ -2,17 +2,21 @@
 
 mod admin;
 mod auth;
+mod catalog;
 mod corrective;
 mod exports;
 mod jobs;
 mod json;
 mod live;
 mod params;
+mod registry;
 mod reports;
 mod review;
 mod routine_surveys;
+mod stock;
 mod surveys;
 mod sync;
+mod templates;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -73,6 +77,38 @@ pub fn router(state: AppState) -> Router {
             "/v1/corrective-actions/{id}",
             axum::routing::patch(corrective::update),
         )
+        .route(
+            "/v1/customers",
+            post(registry::create_customer).get(registry::list_customers),
+        )
+        .route(
+            "/v1/customers/{id}",
+            get(registry::get_customer).patch(registry::update_customer),
+        )
+        .route(
+            "/v1/products",
+            post(registry::create_product).get(registry::list_products),
+        )
+        .route(
+            "/v1/products/{id}",
+            get(registry::get_product).patch(registry::update_product),
+        )
+        .route(
+            "/v1/parts/catalog",
+            post(catalog::create).get(catalog::list),
+        )
+        .route(
+            "/v1/parts/catalog/{sku}",
+            get(catalog::get).patch(catalog::update),
+        )
+        .route(
+            "/v1/form-templates",
+            post(templates::publish).get(templates::list),
+        )
+        .route("/v1/form-templates/{id}/{version}", get(templates::get))
+        .route("/v1/van-stock", get(stock::list))
+        .route("/v1/van-stock/{technician}", get(stock::technician))
+        .route("/v1/van-stock/{technician}/restock", post(stock::restock))
         .layer(DefaultBodyLimit::max(json_limit));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))

@@ -139,7 +139,7 @@ pub async fn sync(
         Err(Failure::Handle(e)) => {
             let status = match &e {
                 HandleError::BadRequest(_) => StatusCode::BAD_REQUEST,
-                HandleError::Forbidden(_) => StatusCode::FORBIDDEN,
+                HandleError::Forbidden(_) | HandleError::ReadOnly(_) => StatusCode::FORBIDDEN,
                 HandleError::Store(inner) => {
                     tracing::error!(error = %inner, "sync storage failure");
                     StatusCode::INTERNAL_SERVER_ERROR

@@ -139,6 +139,7 @@ fn new_job(rng: &mut ChaCha8Rng, origin: &str, now: i64, by: &str, assignee: Opt
                 .into(),
         },
         product: Product {
+            id: String::new(),
             model: format!("AC-{}", rng.random_range(100..120)),
             serial: format!("SN{}", rng.random_range(10_000..99_999)),
             purchase_date: None,

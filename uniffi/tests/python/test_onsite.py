@@ -41,6 +41,7 @@ ACCOUNTS = {
     "zhao": "technician",  # loses a job to sun while working on it offline
     "sun": "technician",
     "li": "technician",  # background sync
+    "zhou": "technician",  # catalog and van stock
     "office": "back_office",
 }
 
@@ -300,6 +301,32 @@ class OnsiteThroughTheFfi(unittest.IsolatedAsyncioTestCase):
         self.assertEqual((conflict.doc_id, conflict.code), (job, "not_assigned"))
         self.assertEqual(conflict.change_count, 1)
         self.assertEqual(phone.client.pending_changes(), 0)
+
+    async def test_catalog_and_van_stock_reach_the_device(self):
+        SERVER.office_call("POST", "/v1/parts/catalog", {
+            "sku": "FLT-7", "name": "滤网 filter", "unit_price_cents": 900, "billable": True})
+        SERVER.office_call("POST", f"/v1/van-stock/{SERVER.ids['zhou']}/restock",
+                           {"lines": [{"sku": "FLT-7", "quantity": 5}]})
+        phone = await self.signed_in("zhou")
+        report = await phone.client.sync()
+        self.assertTrue(report.reference_changed)
+        [item] = [i for i in phone.client.parts_catalog() if i.sku == "FLT-7"]
+        self.assertEqual((item.name, item.unit_price_cents, item.billable, item.active),
+                         ("滤网 filter", 900, True, True))
+        self.assertEqual(phone.client.form_templates()[0].items[0].label_zh, "整体满意度")
+        [line] = phone.client.van_stock()
+        self.assertEqual((line.sku, line.name, line.balance, line.negative),
+                         ("FLT-7", "滤网 filter", 5, False))
+
+        # Offline, a catalog SKU is enough for a parts line; the van shows the use at once.
+        job = phone.client.create_job(new_job("Zhou Li"))
+        phone.client.record_part(job, PartInput(sku="FLT-7", quantity=2))
+        self.assertEqual(phone.client.get_job(job).parts[0].unit_price_cents, 900)
+        [line] = phone.client.van_stock()
+        self.assertEqual((line.balance, line.unsynced_use), (3, 2))
+        await phone.client.sync()
+        [line] = phone.client.van_stock()
+        self.assertEqual((line.balance, line.unsynced_use), (3, 0))
 
     async def test_error_kinds(self):
         device = Device(self)

@@ -1,0 +1,65 @@
+//! Reference data the server owns: the customer and product registries, the parts
+//! catalog, versioned form templates and the van stock of each technician.
+//!
+//! Devices hold the catalog, the templates and their own van stock read-only, and receive
+//! them in the sync exchange: every write of those bumps the reference sequence
+//! ([`seq`]) in the same transaction and stamps what it wrote, and [`delta`] reads what
+//! changed after a device's reference cursor. Customers and products are not synced: a
+//! job copies its customer and product into its own document when it is created, which is
+//! how they reach the technician.
+
+pub mod catalog;
+pub mod delta;
+pub mod registry;
+pub mod seq;
+pub mod stock;
+pub mod templates;
+
+/// A write refused for what it refers to; the API answers it as a 4xx with `code`.
+#[derive(Debug, thiserror::Error)]
+pub enum RefError {
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+impl RefError {
+    pub fn refused(code: &'static str, message: impl Into<String>) -> RefError {
+        RefError::Refused {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<RefError> for crate::error::ApiError {
+    fn from(e: RefError) -> Self {
+        use axum::http::StatusCode;
+        match e {
+            RefError::Refused { code, message } => {
+                let status = match code {
+                    "not_found" | "unknown_technician" => StatusCode::NOT_FOUND,
+                    c if c.ends_with("_taken") => StatusCode::CONFLICT,
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
+                };
+                crate::error::ApiError::new(status, code, message)
+            }
+            RefError::Sqlite(e) => e.into(),
+        }
+    }
+}
+
+/// `%` and `_` are literal in a search, not wildcards (use with `ESCAPE '\'`).
+pub fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}

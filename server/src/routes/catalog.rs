@@ -1,0 +1,176 @@
+//! The parts catalog: create, list, read, update. Every change reaches the devices by sync.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use onsite_domain::reference::valid_sku;
+use onsite_domain::{CatalogItem, Role};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::exports::{Format, respond};
+use super::jobs::now_ms;
+use super::json::JsonBody;
+use super::params::Params;
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::live::Notice;
+use crate::reference::catalog::{self, Patch};
+
+const OFFICE: &[Role] = &[Role::BackOffice];
+/// Highest unit price accepted: ¥10,000,000.00, far above any spare part.
+const MAX_PRICE_CENTS: i64 = 1_000_000_000;
+
+fn check_sku(sku: &str) -> Result<(), ApiError> {
+    if valid_sku(sku) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "a SKU is 1–64 letters or digits and - _ . # +, without spaces or slashes",
+        ))
+    }
+}
+
+fn check_name(name: &str) -> Result<String, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            "name is required: 1–200 characters, without control characters",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+fn check_price(cents: i64) -> Result<(), ApiError> {
+    if (0..=MAX_PRICE_CENTS).contains(&cents) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "unit_price_cents must be a whole number from 0 to {MAX_PRICE_CENTS}"
+        )))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewItem {
+    sku: String,
+    name: String,
+    unit_price_cents: i64,
+    /// `true`: billed to the customer; `false`: covered by warranty.
+    billable: bool,
+    #[serde(default = "active")]
+    active: bool,
+}
+
+fn active() -> bool {
+    true
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(req): JsonBody<NewItem>,
+) -> Result<(StatusCode, Json<CatalogItem>), ApiError> {
+    user.require(OFFICE)?;
+    check_sku(&req.sku)?;
+    check_price(req.unit_price_cents)?;
+    let item = CatalogItem {
+        sku: req.sku,
+        name: check_name(&req.name)?,
+        unit_price_cents: req.unit_price_cents,
+        billable: req.billable,
+        active: req.active,
+    };
+    let now = now_ms();
+    let stored = item.clone();
+    state
+        .db
+        .write(move |conn| Ok::<_, ApiError>(catalog::create(conn, &stored, now)?))
+        .await?;
+    state.live.publish(Notice::reference(&user, None));
+    Ok((StatusCode::CREATED, Json(item)))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    mut p: Params,
+) -> Result<Response, ApiError> {
+    user.require(OFFICE)?;
+    let filter = catalog::Filter {
+        active: p.bool("active")?,
+        text: p.take("q"),
+        limit: p.number("limit", 100, 1, 1000)?,
+        offset: p.number("offset", 0, 0, u32::MAX)?,
+    };
+    let format = Format::take(&mut p)?;
+    p.finish()?;
+    state
+        .db
+        .read(move |conn| {
+            let (items, total) = catalog::list(conn, &filter)?;
+            let body = json!({
+                "parts": items, "total": total, "limit": filter.limit, "offset": filter.offset,
+            });
+            respond(format, "parts-catalog", body, || catalog::table(&items))
+        })
+        .await
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(sku): Path<String>,
+) -> Result<Json<CatalogItem>, ApiError> {
+    user.require(OFFICE)?;
+    state
+        .db
+        .read(move |conn| {
+            catalog::get(conn, &sku)?
+                .map(Json)
+                .ok_or_else(|| ApiError::not_found("no part with that SKU in the catalog"))
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemPatch {
+    name: Option<String>,
+    unit_price_cents: Option<i64>,
+    billable: Option<bool>,
+    active: Option<bool>,
+}
+
+/// Changes a part. A part is never deleted (old jobs name it): set `active` to false.
+pub async fn update(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(sku): Path<String>,
+    JsonBody(req): JsonBody<ItemPatch>,
+) -> Result<Json<CatalogItem>, ApiError> {
+    user.require(OFFICE)?;
+    if let Some(cents) = req.unit_price_cents {
+        check_price(cents)?;
+    }
+    let patch = Patch {
+        name: req.name.as_deref().map(check_name).transpose()?,
+        unit_price_cents: req.unit_price_cents,
+        billable: req.billable,
+        active: req.active,
+    };
+    let now = now_ms();
+    let updated = state
+        .db
+        .write(move |conn| {
+            catalog::update(conn, &sku, &patch, now)?
+                .map(Json)
+                .ok_or_else(|| ApiError::not_found("no part with that SKU in the catalog"))
+        })
+        .await?;
+    state.live.publish(Notice::reference(&user, None));
+    Ok(updated)
+}

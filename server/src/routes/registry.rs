@@ -1,0 +1,338 @@
+//! The customer and product registries: create, list (paged, filtered), read, update.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use onsite_domain::Role;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::exports::{Format, respond};
+use super::jobs::{new_id, now_ms};
+use super::json::JsonBody;
+use super::params::Params;
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::reference::registry::{self, CustomerRecord, ProductRecord};
+use crate::reports::check_name;
+
+const OFFICE: &[Role] = &[Role::BackOffice];
+
+/// Ids the back office may choose (an ERP's customer number): 1–64 ASCII letters,
+/// digits, `.`, `_` or `-`. Without one, the server makes a UUID.
+fn check_record_id(id: &str) -> Result<(), ApiError> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "an id is 1–64 letters, digits, '.', '_' or '-'",
+        ))
+    }
+}
+
+fn text(value: &str, what: &str, required: bool, max: usize) -> Result<String, ApiError> {
+    let value = value.trim();
+    if required && value.is_empty() {
+        return Err(ApiError::bad_request(format!("{what} is required")));
+    }
+    if value.chars().count() > max || value.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(format!(
+            "{what} must be at most {max} characters, without control characters"
+        )));
+    }
+    Ok(value.to_string())
+}
+
+/// The rules of a customer record, for creation and after an update.
+pub(super) fn check_customer(c: &mut CustomerRecord) -> Result<(), ApiError> {
+    c.name = text(&c.name, "name", true, 200)?;
+    c.phone = text(&c.phone, "phone", false, 50)?;
+    c.address = text(&c.address, "address", false, 500)?;
+    check_name(&c.tier, "tier").map_err(ApiError::bad_request)?;
+    if !c.region.is_empty() {
+        check_name(&c.region, "region").map_err(ApiError::bad_request)?;
+    }
+    if !matches!(c.site_distance.as_str(), "near" | "far") {
+        return Err(ApiError::bad_request(
+            "site_distance must be 'near' or 'far'",
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn check_purchase_date(date: &Option<String>) -> Result<(), ApiError> {
+    match date {
+        Some(d) if d.len() != 10 || chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() => {
+            Err(ApiError::bad_request(
+                "purchase_date must be a date like 2026-01-31",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_product(p: &mut ProductRecord) -> Result<(), ApiError> {
+    p.model = text(&p.model, "model", true, 100)?;
+    p.serial = text(&p.serial, "serial", false, 100)?;
+    check_purchase_date(&p.purchase_date)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCustomer {
+    id: Option<String>,
+    name: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    address: String,
+    tier: Option<String>,
+    #[serde(default)]
+    region: String,
+    site_distance: Option<String>,
+}
+
+pub async fn create_customer(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(req): JsonBody<NewCustomer>,
+) -> Result<(StatusCode, Json<CustomerRecord>), ApiError> {
+    user.require(OFFICE)?;
+    let id = req.id.unwrap_or_else(new_id);
+    check_record_id(&id)?;
+    let mut record = CustomerRecord {
+        id,
+        name: req.name,
+        phone: req.phone,
+        address: req.address,
+        tier: req.tier.unwrap_or_else(|| "general".into()),
+        region: req.region,
+        site_distance: req.site_distance.unwrap_or_else(|| "near".into()),
+        created_at: 0,
+        updated_at: 0,
+    };
+    check_customer(&mut record)?;
+    let now = now_ms();
+    let created = state
+        .db
+        .write(move |conn| Ok::<_, ApiError>(registry::create_customer(conn, &record, now)?))
+        .await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+pub async fn list_customers(
+    State(state): State<AppState>,
+    user: AuthUser,
+    mut p: Params,
+) -> Result<Response, ApiError> {
+    user.require(OFFICE)?;
+    let filter = registry::CustomerFilter {
+        text: p.take("q"),
+        tier: p.name("tier")?,
+        region: p.name("region")?,
+        limit: p.number("limit", 50, 1, 500)?,
+        offset: p.number("offset", 0, 0, u32::MAX)?,
+    };
+    let format = Format::take(&mut p)?;
+    p.finish()?;
+    state
+        .db
+        .read(move |conn| {
+            let (rows, total) = registry::customers(conn, &filter)?;
+            let body = json!({
+                "customers": rows, "total": total, "limit": filter.limit, "offset": filter.offset,
+            });
+            respond(format, "customers", body, || {
+                registry::customers_table(&rows)
+            })
+        })
+        .await
+}
+
+pub async fn get_customer(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<CustomerRecord>, ApiError> {
+    user.require(OFFICE)?;
+    state
+        .db
+        .read(move |conn| {
+            registry::customer_by_id(conn, &id)?
+                .map(Json)
+                .ok_or_else(|| ApiError::not_found("no customer with that id"))
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerPatch {
+    name: Option<String>,
+    phone: Option<String>,
+    address: Option<String>,
+    tier: Option<String>,
+    region: Option<String>,
+    site_distance: Option<String>,
+}
+
+/// Changes the registry only: jobs made earlier keep the customer as it was then.
+pub async fn update_customer(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<CustomerPatch>,
+) -> Result<Json<CustomerRecord>, ApiError> {
+    user.require(OFFICE)?;
+    let now = now_ms();
+    state
+        .db
+        .write(move |conn| {
+            let tx = conn.transaction()?;
+            let mut c = registry::customer_by_id(&tx, &id)?
+                .ok_or_else(|| ApiError::not_found("no customer with that id"))?;
+            let CustomerPatch {
+                name,
+                phone,
+                address,
+                tier,
+                region,
+                site_distance,
+            } = req;
+            c.name = name.unwrap_or(c.name);
+            c.phone = phone.unwrap_or(c.phone);
+            c.address = address.unwrap_or(c.address);
+            c.tier = tier.unwrap_or(c.tier);
+            c.region = region.unwrap_or(c.region);
+            c.site_distance = site_distance.unwrap_or(c.site_distance);
+            c.updated_at = now;
+            check_customer(&mut c)?;
+            registry::update_customer(&tx, &c)?;
+            tx.commit()?;
+            Ok(Json(c))
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewProduct {
+    id: Option<String>,
+    customer_id: String,
+    model: String,
+    #[serde(default)]
+    serial: String,
+    purchase_date: Option<String>,
+}
+
+pub async fn create_product(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(req): JsonBody<NewProduct>,
+) -> Result<(StatusCode, Json<ProductRecord>), ApiError> {
+    user.require(OFFICE)?;
+    let id = req.id.unwrap_or_else(new_id);
+    check_record_id(&id)?;
+    let mut record = ProductRecord {
+        id,
+        customer_id: req.customer_id,
+        model: req.model,
+        serial: req.serial,
+        purchase_date: req.purchase_date,
+        created_at: 0,
+        updated_at: 0,
+    };
+    check_product(&mut record)?;
+    let now = now_ms();
+    let created = state
+        .db
+        .write(move |conn| Ok::<_, ApiError>(registry::create_product(conn, &record, now)?))
+        .await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+pub async fn list_products(
+    State(state): State<AppState>,
+    user: AuthUser,
+    mut p: Params,
+) -> Result<Response, ApiError> {
+    user.require(OFFICE)?;
+    let filter = registry::ProductFilter {
+        customer_id: p.take("customer"),
+        model: p.name("model")?,
+        serial: p.take("serial"),
+        limit: p.number("limit", 50, 1, 500)?,
+        offset: p.number("offset", 0, 0, u32::MAX)?,
+    };
+    let format = Format::take(&mut p)?;
+    p.finish()?;
+    state
+        .db
+        .read(move |conn| {
+            let (rows, total) = registry::products(conn, &filter)?;
+            let body: Value = json!({
+                "products": rows, "total": total, "limit": filter.limit, "offset": filter.offset,
+            });
+            respond(format, "products", body, || registry::products_table(&rows))
+        })
+        .await
+}
+
+pub async fn get_product(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<ProductRecord>, ApiError> {
+    user.require(OFFICE)?;
+    state
+        .db
+        .read(move |conn| {
+            registry::product_by_id(conn, &id)?
+                .map(Json)
+                .ok_or_else(|| ApiError::not_found("no product with that id"))
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductPatch {
+    customer_id: Option<String>,
+    model: Option<String>,
+    serial: Option<String>,
+    purchase_date: Option<String>,
+}
+
+pub async fn update_product(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<ProductPatch>,
+) -> Result<Json<ProductRecord>, ApiError> {
+    user.require(OFFICE)?;
+    let now = now_ms();
+    state
+        .db
+        .write(move |conn| {
+            let tx = conn.transaction()?;
+            let mut p = registry::product_by_id(&tx, &id)?
+                .ok_or_else(|| ApiError::not_found("no product with that id"))?;
+            p.customer_id = req.customer_id.unwrap_or(p.customer_id);
+            p.model = req.model.unwrap_or(p.model);
+            p.serial = req.serial.unwrap_or(p.serial);
+            p.purchase_date = req.purchase_date.or(p.purchase_date);
+            p.updated_at = now;
+            check_product(&mut p)?;
+            registry::update_product(&tx, &p)?;
+            tx.commit()?;
+            Ok(Json(p))
+        })
+        .await
+}

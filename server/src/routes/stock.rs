@@ -1,0 +1,153 @@
+//! Van stock: restock a technician's van, and read the balances (negative ones flagged).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use onsite_domain::Role;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::exports::{Format, respond};
+use super::jobs::now_ms;
+use super::json::JsonBody;
+use super::params::{Params, check_technician};
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::reference::stock::{self, Filter, RestockLine};
+
+const OFFICE: &[Role] = &[Role::BackOffice];
+/// Most lines in one restock, and the largest quantity of one line.
+const MAX_LINES: usize = 500;
+const MAX_QUANTITY: i64 = 100_000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineInput {
+    sku: String,
+    quantity: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestockRequest {
+    lines: Vec<LineInput>,
+    #[serde(default)]
+    note: String,
+}
+
+/// Adds parts to a technician's van: one immutable ledger row per line, all or nothing.
+pub async fn restock(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(technician): Path<String>,
+    JsonBody(req): JsonBody<RestockRequest>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    user.require(OFFICE)?;
+    if req.lines.is_empty() || req.lines.len() > MAX_LINES {
+        return Err(ApiError::bad_request(format!(
+            "a restock has 1 to {MAX_LINES} lines"
+        )));
+    }
+    if let Some(bad) = req
+        .lines
+        .iter()
+        .find(|l| !(1..=MAX_QUANTITY).contains(&l.quantity))
+    {
+        return Err(ApiError::bad_request(format!(
+            "quantity {} is not a whole number from 1 to {MAX_QUANTITY}; stock is taken out by \
+             the parts lines of jobs, never by a restock",
+            bad.quantity
+        )));
+    }
+    let note = req.note.trim().to_string();
+    if note.chars().count() > 500 {
+        return Err(ApiError::bad_request("note is longer than 500 characters"));
+    }
+    let lines: Vec<RestockLine> = req
+        .lines
+        .into_iter()
+        .map(|l| RestockLine {
+            sku: l.sku,
+            quantity: l.quantity,
+        })
+        .collect();
+    let now = now_ms();
+    let by = user.user_id.clone();
+    let notice = crate::live::Notice::reference(&user, Some(technician.clone()));
+    let body = state
+        .db
+        .write(move |conn| {
+            check_technician(conn, &Some(technician.clone()))?;
+            let ids = stock::restock(conn, &technician, &lines, &note, &by, now)?;
+            let filter = Filter {
+                technician: Some(technician.clone()),
+                ..Filter::default()
+            };
+            Ok::<_, ApiError>(json!({
+                "technician_id": technician,
+                "restocks": ids,
+                "lines": stock::balances(conn, &filter)?,
+            }))
+        })
+        .await?;
+    state.live.publish(notice);
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// Every technician's balances, or one's, optionally only the negative ones.
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    mut p: Params,
+) -> Result<Response, ApiError> {
+    user.require(OFFICE)?;
+    let filter = Filter {
+        technician: p.take("technician"),
+        sku: p.take("sku"),
+        negative: p.bool("negative")?,
+    };
+    let format = Format::take(&mut p)?;
+    p.finish()?;
+    state
+        .db
+        .read(move |conn| {
+            check_technician(conn, &filter.technician)?;
+            let lines = stock::balances(conn, &filter)?;
+            let negative = lines.iter().filter(|l| l.negative).count();
+            let body = json!({ "lines": lines, "negative": negative });
+            respond(format, "van-stock", body, || stock::table(&lines))
+        })
+        .await
+}
+
+/// One technician's van: balances and the latest restocks.
+pub async fn technician(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(technician): Path<String>,
+    mut p: Params,
+) -> Result<Response, ApiError> {
+    user.require(OFFICE)?;
+    let format = Format::take(&mut p)?;
+    p.finish()?;
+    state
+        .db
+        .read(move |conn| {
+            check_technician(conn, &Some(technician.clone()))?;
+            let filter = Filter {
+                technician: Some(technician.clone()),
+                ..Filter::default()
+            };
+            let lines = stock::balances(conn, &filter)?;
+            let body = json!({
+                "technician_id": technician,
+                "lines": lines,
+                "negative": lines.iter().filter(|l| l.negative).count(),
+                "restocks": stock::restocks(conn, &technician, 100)?,
+            });
+            respond(format, "van-stock", body, || stock::table(&lines))
+        })
+        .await
+}

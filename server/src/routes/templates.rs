@@ -1,0 +1,116 @@
+//! Form templates: publish a version, list, read one version.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use onsite_domain::{FormItem, FormTemplate, Role};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::jobs::now_ms;
+use super::json::JsonBody;
+use super::params::Params;
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::reference::templates;
+
+const OFFICE: &[Role] = &[Role::BackOffice];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemInput {
+    id: String,
+    label_zh: String,
+    label_en: String,
+}
+
+/// A template to publish. Its version is not the caller's to choose: the server gives the
+/// next one, so that no published version can be overwritten.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishRequest {
+    id: String,
+    title_zh: String,
+    title_en: String,
+    items: Vec<ItemInput>,
+    #[serde(default)]
+    suggestion_zh: String,
+    #[serde(default)]
+    suggestion_en: String,
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(req): JsonBody<PublishRequest>,
+) -> Result<(StatusCode, Json<FormTemplate>), ApiError> {
+    user.require(OFFICE)?;
+    let draft = FormTemplate {
+        id: req.id,
+        version: 0,
+        title_zh: req.title_zh,
+        title_en: req.title_en,
+        items: req
+            .items
+            .into_iter()
+            .map(|i| FormItem {
+                id: i.id,
+                label_zh: i.label_zh,
+                label_en: i.label_en,
+            })
+            .collect(),
+        suggestion_zh: req.suggestion_zh,
+        suggestion_en: req.suggestion_en,
+    };
+    // Checked here for a 400; the store checks again before it writes.
+    draft.validate().map_err(ApiError::bad_request)?;
+    let now = now_ms();
+    let by = user.user_id.clone();
+    let published = state
+        .db
+        .write(move |conn| Ok::<_, ApiError>(templates::publish(conn, &draft, &by, now)?))
+        .await?;
+    state
+        .live
+        .publish(crate::live::Notice::reference(&user, None));
+    Ok((StatusCode::CREATED, Json(published)))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    mut p: Params,
+) -> Result<Json<Value>, ApiError> {
+    user.require(OFFICE)?;
+    let id = p.take("id");
+    p.finish()?;
+    state
+        .db
+        .read(move |conn| {
+            let all = templates::list(conn, id.as_deref())?;
+            Ok(Json(json!({ "templates": all })))
+        })
+        .await
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path((id, version)): Path<(String, String)>,
+) -> Result<Json<FormTemplate>, ApiError> {
+    user.require(OFFICE)?;
+    let version: i64 = version
+        .parse()
+        .ok()
+        .filter(|v| *v >= 1)
+        .ok_or_else(|| ApiError::bad_request("a template version is a positive number"))?;
+    state
+        .db
+        .read(move |conn| {
+            templates::get(conn, &id, version)?
+                .map(Json)
+                .ok_or_else(|| ApiError::not_found("no such template version"))
+        })
+        .await
+}
