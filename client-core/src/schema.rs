@@ -1,65 +1,22 @@
 //! The device database: one SQLite file, its current schema, and its upgrades.
 //!
-//! The version lives in `PRAGMA user_version`. A new database gets `CURRENT_SCHEMA`
-//! whole; an older one is upgraded one version at a time by `upgrade_from`, all inside
-//! one transaction, so a database is always at one version or the next, never between.
-//! A shipped upgrade step is never edited: add a new one and bump [`VERSION`].
+//! The version lives in `PRAGMA user_version`. Every database, new or older, climbs the
+//! same ladder of steps (`STEPS`) one version at a time, all inside one transaction, so a
+//! database is always at one version or the next, never between, and a new database has
+//! exactly the schema of an upgraded one. A shipped step is never edited: add the next one.
 
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::{Error, Result};
 
 /// The schema version this software writes.
 pub const VERSION: u32 = 2;
 
-/// The reference data of schema version 2: the parts catalog, published form templates
-/// and van stock, kept as the server sent them (read-only here), and the parts lines this
-/// device recorded, to show the van stock less what the server has not counted yet. A
-/// macro, so that the current schema and the upgrade step are one text.
-macro_rules! reference_tables {
-    () => {
-        "
--- Reference data from the server (sync), never changed here.
-CREATE TABLE parts_catalog (
-    sku              TEXT PRIMARY KEY,
-    name             TEXT NOT NULL,
-    unit_price_cents INTEGER NOT NULL,
-    billable         INTEGER NOT NULL,
-    active           INTEGER NOT NULL
-);
--- Published template versions, each as JSON (onsite_domain::FormTemplate); the built-in
--- csat-onsite v1 is code, not a row.
-CREATE TABLE form_templates (
-    template_id TEXT NOT NULL,
-    version     INTEGER NOT NULL,
-    body        TEXT NOT NULL,
-    PRIMARY KEY (template_id, version)
-);
--- The signed-in technician's van stock as the server last counted it.
-CREATE TABLE van_stock (
-    sku     TEXT PRIMARY KEY,
-    balance INTEGER NOT NULL
-);
--- Parts lines recorded on this device, with the change that recorded them: while that
--- change waits in the outbox, the server has not counted the line yet.
-CREATE TABLE part_uses (
-    line_id     TEXT PRIMARY KEY,
-    doc_id      TEXT NOT NULL,
-    sku         TEXT NOT NULL,
-    quantity    INTEGER NOT NULL,
-    change_hash TEXT NOT NULL
-);
-CREATE INDEX part_uses_change ON part_uses (change_hash);
-"
-    };
-}
-
-/// The whole current schema, for new databases.
-const CURRENT_SCHEMA: &str = concat!(
-    "
+/// Version 1: documents, outbox, meta, the jobs query table and the conflict log.
+const V1: &str = "
 -- Each job's Automerge document, as saved by `save()`.
 CREATE TABLE documents (
     doc_id TEXT PRIMARY KEY,
@@ -123,9 +80,47 @@ CREATE TABLE conflict_changes (
     change      BLOB NOT NULL,
     PRIMARY KEY (conflict_id, hash)
 );
-",
-    reference_tables!()
+";
+
+/// Version 2, the reference data: the parts catalog, published form templates and van
+/// stock, kept as the server sent them (read-only here), and the parts lines this device
+/// recorded, to show the van stock less what the server has not counted yet.
+const V2: &str = "
+-- Reference data from the server (sync), never changed here.
+CREATE TABLE parts_catalog (
+    sku              TEXT PRIMARY KEY,
+    name             TEXT NOT NULL,
+    unit_price_cents INTEGER NOT NULL,
+    billable         INTEGER NOT NULL,
+    active           INTEGER NOT NULL
 );
+-- Published template versions, each as JSON (onsite_domain::FormTemplate); the built-in
+-- csat-onsite v1 is code, not a row.
+CREATE TABLE form_templates (
+    template_id TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    body        TEXT NOT NULL,
+    PRIMARY KEY (template_id, version)
+);
+-- The signed-in technician's van stock as the server last counted it.
+CREATE TABLE van_stock (
+    sku     TEXT PRIMARY KEY,
+    balance INTEGER NOT NULL
+);
+-- Parts lines recorded on this device, with the change that recorded them: while that
+-- change waits in the outbox, the server has not counted the line yet.
+CREATE TABLE part_uses (
+    line_id     TEXT PRIMARY KEY,
+    doc_id      TEXT NOT NULL,
+    sku         TEXT NOT NULL,
+    quantity    INTEGER NOT NULL,
+    change_hash TEXT NOT NULL
+);
+CREATE INDEX part_uses_change ON part_uses (change_hash);
+";
+
+/// The steps, in order: `STEPS[n]` takes a database from version `n` to `n + 1`.
+const STEPS: [&str; VERSION as usize] = [V1, V2];
 
 /// Opens (creating if needed) the database at `path`, upgraded to [`VERSION`].
 pub fn open(path: &Path) -> Result<Connection> {
@@ -159,28 +154,11 @@ pub fn upgrade(conn: &mut Connection) -> Result<()> {
             supported: VERSION,
         });
     }
-    if found == 0 {
-        tx.execute_batch(CURRENT_SCHEMA)?;
-    } else {
-        for from in found..VERSION {
-            upgrade_from(&tx, from)?;
-        }
+    for step in &STEPS[found as usize..] {
+        tx.execute_batch(step)?;
     }
     tx.pragma_update(None, "user_version", VERSION)?;
     tx.commit()?;
-    Ok(())
-}
-
-/// One upgrade step, from version `from` to `from + 1`.
-fn upgrade_from(tx: &Transaction<'_>, from: u32) -> Result<()> {
-    match from {
-        1 => tx.execute_batch(reference_tables!())?,
-        _ => {
-            return Err(Error::Internal(format!(
-                "no upgrade from schema version {from}"
-            )));
-        }
-    }
     Ok(())
 }
 
@@ -250,73 +228,6 @@ mod tests {
         assert_eq!(fk, 1);
     }
 
-    /// The schema of version 1, exactly as it shipped.
-    const SHIPPED_V1: &str = "
--- Each job's Automerge document, as saved by `save()`.
-CREATE TABLE documents (
-    doc_id TEXT PRIMARY KEY,
-    data   BLOB NOT NULL
-);
-
--- Local changes the server has not acknowledged, oldest first.
-CREATE TABLE outbox (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    hash       TEXT NOT NULL UNIQUE,
-    doc_id     TEXT NOT NULL,
-    change     BLOB NOT NULL,
-    created_at INTEGER NOT NULL
-);
-CREATE INDEX outbox_doc ON outbox (doc_id);
-
--- Device id, session, sync cursor.
-CREATE TABLE meta (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-
--- The query table: one row per stored job, kept in the same transaction as its document,
--- so lists and searches never load documents.
-CREATE TABLE jobs (
-    doc_id         TEXT PRIMARY KEY REFERENCES documents (doc_id) ON DELETE CASCADE,
-    status         TEXT NOT NULL,
-    review_state   TEXT NOT NULL,
-    assignee       TEXT,
-    origin         TEXT NOT NULL,
-    complaint      INTEGER NOT NULL,
-    customer_name  TEXT NOT NULL,
-    customer_phone TEXT NOT NULL,
-    customer_tier  TEXT NOT NULL,
-    product_model  TEXT NOT NULL,
-    product_serial TEXT NOT NULL,
-    reported_at    INTEGER NOT NULL,
-    updated_at     INTEGER NOT NULL,
-    event_count    INTEGER NOT NULL,
-    note_count     INTEGER NOT NULL,
-    parts_count    INTEGER NOT NULL,
-    forms_count    INTEGER NOT NULL
-);
-CREATE INDEX jobs_status ON jobs (status, reported_at);
-CREATE INDEX jobs_review_state ON jobs (review_state, reported_at);
-CREATE INDEX jobs_reported_at ON jobs (reported_at);
-
--- Refused local changes, kept for people to see.
-CREATE TABLE conflicts (
-    id           INTEGER PRIMARY KEY AUTOINCREMENT,
-    doc_id       TEXT NOT NULL,
-    code         TEXT NOT NULL,
-    message      TEXT NOT NULL,
-    at           INTEGER NOT NULL,
-    change_count INTEGER NOT NULL
-);
-CREATE INDEX conflicts_doc ON conflicts (doc_id);
-CREATE TABLE conflict_changes (
-    conflict_id INTEGER NOT NULL REFERENCES conflicts (id) ON DELETE CASCADE,
-    hash        TEXT NOT NULL,
-    change      BLOB NOT NULL,
-    PRIMARY KEY (conflict_id, hash)
-);
-";
-
     fn schema_sql(conn: &Connection) -> Vec<String> {
         let mut stmt = conn
             .prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
@@ -338,12 +249,15 @@ CREATE TABLE conflict_changes (
     fn every_older_version_upgrades() {
         let fresh_dir = tempfile::tempdir().unwrap();
         let fresh = schema_sql(&open(&fresh_dir.path().join("onsite.sqlite")).unwrap());
-        let older: [(u32, &str); 1] = [(1, SHIPPED_V1)];
+        // A database left at each older version by the software of that version.
+        let older: Vec<(u32, String)> = (1..VERSION)
+            .map(|v| (v, STEPS[..v as usize].concat()))
+            .collect();
         for (version, schema) in older {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("onsite.sqlite");
             let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(schema).unwrap();
+            conn.execute_batch(&schema).unwrap();
             conn.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')", [])
                 .unwrap();
             conn.pragma_update(None, "user_version", version).unwrap();

@@ -4,6 +4,7 @@
 //! a separate `onsite` process that can be killed), accounts, and the HTTP calls the back
 //! office makes. Every server gets its own temporary data directory, removed on drop.
 
+pub mod office;
 pub mod proxy;
 pub mod raw;
 
@@ -161,6 +162,46 @@ impl TestServer {
         let text = resp.text().await?;
         let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
         Ok((status, value))
+    }
+
+    /// GETs a file (an export); checks for 200 and returns its content type and bytes.
+    pub async fn download(&self, token: &str, path: &str) -> anyhow::Result<(String, Vec<u8>)> {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.url()))
+            .bearer_auth(token)
+            .send()
+            .await?;
+        if resp.status().as_u16() != 200 {
+            bail!("{path} answered {}", resp.status());
+        }
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        Ok((content_type, resp.bytes().await?.to_vec()))
+    }
+
+    /// Adds a part to the catalog through the back-office API.
+    pub async fn add_catalog_part(
+        &self,
+        office_token: &str,
+        sku: &str,
+        name: &str,
+        unit_price_cents: i64,
+        billable: bool,
+    ) {
+        office::expect(
+            self,
+            office_token,
+            reqwest::Method::POST,
+            "/v1/parts/catalog",
+            Some(json!({"sku": sku, "name": name, "unit_price_cents": unit_price_cents, "billable": billable})),
+            201,
+        )
+        .await;
     }
 
     /// Creates a job through the back-office API, optionally assigned; returns its id.

@@ -26,18 +26,6 @@ async fn ok(server: &TestServer, token: &str, path: &str) -> Value {
     body
 }
 
-async fn bytes(server: &TestServer, token: &str, path: &str) -> (String, Vec<u8>) {
-    let resp = onsite_tests::http()
-        .get(format!("{}{path}", server.url()))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200, "{path}");
-    let ct = resp.headers()["content-type"].to_str().unwrap().to_string();
-    (ct, resp.bytes().await.unwrap().to_vec())
-}
-
 struct World {
     server: TestServer,
     office: String,
@@ -243,7 +231,11 @@ async fn every_list_and_report_exports_as_csv_and_xlsx_with_chinese_labels() {
         .await
         .unwrap();
     assert_eq!(status, 201);
-    let (ct, csv) = bytes(&w.server, &w.office, "/v1/review/jobs?format=csv").await;
+    let (ct, csv) = w
+        .server
+        .download(&w.office, "/v1/review/jobs?format=csv")
+        .await
+        .unwrap();
     assert!(ct.starts_with("text/csv"));
     let text = String::from_utf8(csv).unwrap();
     assert!(
@@ -259,12 +251,14 @@ async fn every_list_and_report_exports_as_csv_and_xlsx_with_chinese_labels() {
     );
     assert_eq!(lines.filter(|l| l.contains("客户")).count(), 5, "{text}");
 
-    let (ct, xlsx) = bytes(
-        &w.server,
-        &w.office,
-        &format!("/v1/reports/satisfaction?{period}&group_by=technician&format=xlsx"),
-    )
-    .await;
+    let (ct, xlsx) = w
+        .server
+        .download(
+            &w.office,
+            &format!("/v1/reports/satisfaction?{period}&group_by=technician&format=xlsx"),
+        )
+        .await
+        .unwrap();
     assert!(ct.contains("spreadsheetml"));
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(xlsx)).unwrap();
     let sheet = book.worksheet_range("满意度 satisfaction").unwrap();
@@ -298,7 +292,7 @@ async fn every_list_and_report_exports_as_csv_and_xlsx_with_chinese_labels() {
         "/v1/corrective-actions?format=xlsx".to_string(),
         "/v1/review/jobs?format=xlsx".to_string(),
     ] {
-        let (_, xlsx) = bytes(&w.server, &w.office, &path).await;
+        let (_, xlsx) = w.server.download(&w.office, &path).await.unwrap();
         let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(xlsx)).unwrap();
         let name = book.sheet_names()[0].clone();
         let sheet = book.worksheet_range(&name).unwrap();
@@ -311,12 +305,14 @@ async fn every_list_and_report_exports_as_csv_and_xlsx_with_chinese_labels() {
         );
         assert!(sheet.height() >= 2, "{path}: no rows");
     }
-    let (_, items) = bytes(
-        &w.server,
-        &w.office,
-        &format!("/v1/reports/satisfaction?{period}&export=items&format=csv"),
-    )
-    .await;
+    let (_, items) = w
+        .server
+        .download(
+            &w.office,
+            &format!("/v1/reports/satisfaction?{period}&export=items&format=csv"),
+        )
+        .await
+        .unwrap();
     let items = String::from_utf8(items).unwrap();
     assert!(
         items.contains("response_speed,响应速度,Response speed,5,52"),

@@ -159,17 +159,14 @@ async fn a_round_is_valid_from_100_forms_and_compares_competitors_from_10() {
         .collect();
     assert_eq!(rounds, [("2026-Q3", true), ("2026-Q2", false)]);
 
-    let resp = onsite_tests::http()
-        .get(format!(
-            "{}/v1/surveys/routine/{survey}?format=xlsx",
-            o.server.url()
-        ))
-        .bearer_auth(&o.token)
-        .send()
+    let (_, xlsx) = o
+        .server
+        .download(
+            &o.token,
+            &format!("/v1/surveys/routine/{survey}?format=xlsx"),
+        )
         .await
         .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
-    let xlsx = resp.bytes().await.unwrap().to_vec();
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(xlsx)).unwrap();
     let sheet = book.worksheet_range("定期调查报告 routine survey").unwrap();
     assert_eq!(
