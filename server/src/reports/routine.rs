@@ -27,7 +27,7 @@ pub struct Survey {
 }
 
 impl Survey {
-    fn json(&self) -> Value {
+    pub fn json(&self) -> Value {
         let (first, last) = self.round.months();
         json!({
             "id": self.id,
@@ -309,28 +309,28 @@ pub fn report(conn: &Connection, survey: &Survey) -> rusqlite::Result<Value> {
     }))
 }
 
-/// Every round, newest first, with its returned forms and validity.
+/// Every round, newest first, with its returned forms and validity, in one query.
 pub fn list(conn: &Connection, tier: Option<&str>) -> rusqlite::Result<Vec<Value>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE (?1 IS NULL OR tier = ?1) ORDER BY round DESC, tier"
-    ))?;
-    let surveys = stmt
-        .query_map([tier], survey_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut out = Vec::with_capacity(surveys.len());
-    for s in surveys {
-        let ours = by_subject(conn, &s.id)?
-            .into_iter()
-            .find(|(subject, _)| subject.is_empty())
-            .map(|(_, t)| t)
-            .unwrap_or_default();
-        let mut v = s.json();
-        v["returned_forms"] = json!(ours.forms);
-        v["valid"] = json!(is_valid(ours.forms));
-        v["ours"] = side_json(ours.sums);
-        out.push(v);
-    }
-    Ok(out)
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.id, s.tier, s.round, s.template_id, s.template_version, s.title, s.created_at,
+                s.created_by, COUNT(DISTINCT r.id), COUNT(a.item_id),
+                COALESCE(SUM(a.points), 0), COALESCE(SUM(a.points >= 6), 0)
+           FROM routine_surveys s
+           LEFT JOIN routine_responses r ON r.survey_id = s.id AND r.subject = ''
+           LEFT JOIN routine_answers a ON a.response_id = r.id
+          WHERE (?1 IS NULL OR s.tier = ?1)
+          GROUP BY s.id
+          ORDER BY s.round DESC, s.tier",
+    )?;
+    let rows = stmt.query_map([tier], |r| {
+        let forms = r.get::<_, i64>(8)? as u64;
+        let mut v = survey_row(r)?.json();
+        v["returned_forms"] = json!(forms);
+        v["valid"] = json!(is_valid(forms));
+        v["ours"] = side_json(sums(r, 9)?);
+        Ok(v)
+    })?;
+    rows.collect()
 }
 
 /// The list as a sheet.

@@ -68,10 +68,7 @@ pub async fn create(
     state
         .db
         .write(move |conn| match routine::create(conn, &survey) {
-            Ok(()) => Ok((
-                StatusCode::CREATED,
-                Json(routine::report(conn, &survey)?["survey"].clone()),
-            )),
+            Ok(()) => Ok((StatusCode::CREATED, Json(survey.json()))),
             Err(CreateError::Exists(id)) => Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "survey_exists",
