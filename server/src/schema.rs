@@ -5,7 +5,7 @@
 
 use rusqlite::Connection;
 
-pub const CURRENT_VERSION: i64 = 4;
+pub const CURRENT_VERSION: i64 = 5;
 
 const V1: &str = "
 CREATE TABLE meta (
@@ -357,6 +357,23 @@ CREATE TABLE routine_answers (
 ) WITHOUT ROWID;
 ";
 
+const V5: &str = "
+-- Automerge actors belong to the device that first uploaded a change made by them.
+CREATE TABLE actors (
+    actor      BLOB PRIMARY KEY,
+    user_id    TEXT NOT NULL,
+    device_id  TEXT NOT NULL,
+    first_seen INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Job documents that could not be loaded or judged: kept, but sent to no device.
+CREATE TABLE quarantine (
+    doc_id TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    at     INTEGER NOT NULL
+) WITHOUT ROWID;
+";
+
 /// Brings the database to [`CURRENT_VERSION`].
 pub fn migrate(conn: &mut Connection) -> Result<(), SchemaError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -383,6 +400,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), SchemaError> {
                 crate::reference::stock::mark_all(&tx)?;
             }
             3 => tx.execute_batch(V4)?,
+            4 => tx.execute_batch(V5)?,
             _ => unreachable!("every version below CURRENT_VERSION has an upgrade step"),
         }
         at += 1;

@@ -1,7 +1,9 @@
 //! SQLite implementation of the sync engine's [`ServerStore`].
 
 use onsite_domain::JobDoc;
-use onsite_sync::server::{DocWrite, FeedItem, FeedRead, Peer, ReferenceRead, ServerStore};
+use onsite_sync::server::{
+    ActorOwner, DocWrite, FeedItem, FeedRead, Peer, ReferenceRead, ServerStore,
+};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::db;
@@ -89,7 +91,19 @@ impl ServerStore for SqliteStore<'_> {
                     "INSERT INTO feed (kind, doc_id, user_id, origin_device, hash, data)
                      VALUES (0, ?1, ?2, ?3, ?4, ?5) ON CONFLICT (hash) DO NOTHING",
                 )?;
+                let mut own = tx.prepare_cached(
+                    "INSERT INTO actors (actor, user_id, device_id, first_seen)
+                     VALUES (?1, ?2, ?3, ?4) ON CONFLICT (actor) DO NOTHING",
+                )?;
                 for c in &w.changes {
+                    if let Ok(change) = automerge::Change::try_from(c.bytes.as_slice()) {
+                        own.execute(params![
+                            change.actor_id().to_bytes(),
+                            peer.user_id,
+                            peer.device_id,
+                            chrono::Utc::now().timestamp()
+                        ])?;
+                    }
                     if insert.execute(params![
                         w.doc_id,
                         peer.user_id,
@@ -171,7 +185,9 @@ impl ServerStore for SqliteStore<'_> {
         if peer.role.sees_all_jobs() {
             let mut stmt = tx.prepare_cached(
                 "SELECT seq, doc_id, data FROM feed
-                 WHERE seq > ?1 AND kind = 0 AND origin_device <> ?2 ORDER BY seq LIMIT ?3",
+                 WHERE seq > ?1 AND kind = 0 AND origin_device <> ?2
+                   AND doc_id NOT IN (SELECT doc_id FROM quarantine)
+                 ORDER BY seq LIMIT ?3",
             )?;
             let rows = stmt.query_map(params![after, peer.device_id, limit], |r| {
                 Ok(FeedItem::Change {
@@ -191,6 +207,7 @@ impl ServerStore for SqliteStore<'_> {
                      SELECT f.seq, f.kind, f.doc_id, f.data FROM job_scope s
                        JOIN feed f ON f.doc_id = s.doc_id AND f.kind = 0 AND f.seq > ?2
                       WHERE s.user_id = ?1 AND s.enter_seq <= ?2 AND f.origin_device <> ?3
+                        AND s.doc_id NOT IN (SELECT doc_id FROM quarantine)
                      UNION ALL
                      SELECT f.seq, f.kind, f.doc_id, NULL FROM feed f
                       WHERE f.user_id = ?1 AND f.kind <> 0 AND f.seq > ?2 AND f.origin_device <> ?3
@@ -198,7 +215,8 @@ impl ServerStore for SqliteStore<'_> {
             )?;
             let mut enter_check = tx.prepare_cached(
                 "SELECT d.data FROM job_scope s JOIN documents d ON d.doc_id = s.doc_id
-                  WHERE s.user_id = ?1 AND s.doc_id = ?2 AND s.enter_seq = ?3",
+                  WHERE s.user_id = ?1 AND s.doc_id = ?2 AND s.enter_seq = ?3
+                    AND s.doc_id NOT IN (SELECT doc_id FROM quarantine)",
             )?;
             let rows =
                 stmt.query_map(params![peer.user_id, after, peer.device_id, limit], |r| {
@@ -280,5 +298,33 @@ impl ServerStore for SqliteStore<'_> {
 
     fn read_reference(&mut self, peer: &Peer, after: u64) -> Result<ReferenceRead, StoreError> {
         Ok(crate::reference::delta::read(self.conn, peer, after)?)
+    }
+
+    fn actor_owner(
+        &mut self,
+        actor: &automerge::ActorId,
+    ) -> Result<Option<ActorOwner>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT user_id, device_id FROM actors WHERE actor = ?1",
+                [actor.to_bytes()],
+                |r| {
+                    Ok(ActorOwner {
+                        user_id: r.get(0)?,
+                        device_id: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn quarantine(&mut self, doc_id: &str, reason: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO quarantine (doc_id, reason, at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (doc_id) DO UPDATE SET reason = excluded.reason, at = excluded.at",
+            params![doc_id, reason, chrono::Utc::now().timestamp()],
+        )?;
+        Ok(())
     }
 }

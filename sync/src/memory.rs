@@ -8,7 +8,7 @@ use std::convert::Infallible;
 use onsite_domain::{CatalogItem, FormTemplate, JobDoc, StockLevel};
 
 use crate::client::{ClientCommit, ClientStore, ConflictRecord, Pending};
-use crate::server::{DocWrite, FeedItem, FeedRead, Peer, ReferenceRead, ServerStore};
+use crate::server::{ActorOwner, DocWrite, FeedItem, FeedRead, Peer, ReferenceRead, ServerStore};
 use crate::wire::Cursor;
 
 #[derive(Debug, Clone)]
@@ -42,6 +42,10 @@ pub struct MemoryServerStore {
     scope: BTreeMap<(String, String), u64>,
     assignee: BTreeMap<String, Option<String>>,
     reference: MemoryReference,
+    /// Actor bytes → the device that first used it.
+    actors: BTreeMap<Vec<u8>, ActorOwner>,
+    /// Quarantined documents and why.
+    pub quarantined: BTreeMap<String, String>,
 }
 
 /// Reference data, each entry stamped with the reference sequence of its last write.
@@ -132,6 +136,14 @@ impl ServerStore for MemoryServerStore {
     fn commit(&mut self, peer: &Peer, writes: Vec<DocWrite>) -> Result<(), Infallible> {
         for w in writes {
             for c in w.changes {
+                if let Ok(change) = automerge::Change::try_from(c.bytes.as_slice()) {
+                    self.actors
+                        .entry(change.actor_id().to_bytes().to_vec())
+                        .or_insert_with(|| ActorOwner {
+                            user_id: peer.user_id.clone(),
+                            device_id: peer.device_id.clone(),
+                        });
+                }
                 if self.hashes.insert(c.hash.to_string()) {
                     self.feed.push(Entry::Change {
                         doc: w.doc_id.clone(),
@@ -175,6 +187,14 @@ impl ServerStore for MemoryServerStore {
                 break;
             }
             let seq = i as u64 + 1;
+            let doc_of = match entry {
+                Entry::Change { doc, .. } | Entry::Enter { doc, .. } | Entry::Leave { doc, .. } => {
+                    doc
+                }
+            };
+            if self.quarantined.contains_key(doc_of) && !matches!(entry, Entry::Leave { .. }) {
+                continue;
+            }
             match entry {
                 Entry::Change { doc, origin, data } if origin != &peer.device_id => {
                     let visible = all
@@ -268,6 +288,19 @@ impl ServerStore for MemoryServerStore {
                 })
                 .collect(),
         })
+    }
+
+    fn actor_owner(
+        &mut self,
+        actor: &automerge::ActorId,
+    ) -> Result<Option<ActorOwner>, Infallible> {
+        Ok(self.actors.get(actor.to_bytes()).cloned())
+    }
+
+    fn quarantine(&mut self, doc_id: &str, reason: &str) -> Result<(), Infallible> {
+        self.quarantined
+            .insert(doc_id.to_string(), reason.to_string());
+        Ok(())
     }
 }
 

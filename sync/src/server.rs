@@ -4,7 +4,7 @@
 //! decides what is accepted (the write policy of domain/), what must be repaired, and what
 //! a device sees; the store only keeps documents, the feed and scopes durable.
 
-use automerge::{Change, ChangeHash, sync::SyncDoc};
+use automerge::{ActorId, Change, ChangeHash, sync::SyncDoc};
 use onsite_domain::{Actor, Job, JobDoc, Refusal, Role, check_write};
 use serde_bytes::ByteBuf;
 
@@ -86,6 +86,15 @@ impl FeedItem {
     }
 }
 
+/// The device that first uploaded a change made by an Automerge actor. Actors belong to
+/// devices: a change by an actor another device owns is refused, so one device cannot take
+/// another's sequence numbers (or pose as it in the edit history).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActorOwner {
+    pub user_id: String,
+    pub device_id: String,
+}
+
 /// Durable storage of the server: documents, the feed, scopes and query tables.
 ///
 /// The contract every backend keeps:
@@ -103,6 +112,11 @@ impl FeedItem {
 ///   by bringing it back in a repair, is not sent that item: it holds what it uploaded and
 ///   needs every later change, even when its cursor is still before the entry.) It also
 ///   returns the head (the highest sequence number), read in the same snapshot.
+/// - [`ServerStore::commit`] also records the peer's account and device as the owner of
+///   every Automerge actor of the new changes that has no owner yet;
+///   [`ServerStore::actor_owner`] reads it back.
+/// - A quarantined document ([`ServerStore::quarantine`]) is never sent to devices: no
+///   `Enter` item and no change of it appears in [`ServerStore::read_feed`].
 pub trait ServerStore {
     type Error: std::error::Error + Send + Sync + 'static;
 
@@ -119,6 +133,11 @@ pub trait ServerStore {
     /// items and template versions for every peer, and for a technician the balance of
     /// each part of their own van stock. `after = 0` reads all of it.
     fn read_reference(&mut self, peer: &Peer, after: u64) -> Result<ReferenceRead, Self::Error>;
+    /// The device that owns `actor`, if a change by it was ever committed.
+    fn actor_owner(&mut self, actor: &ActorId) -> Result<Option<ActorOwner>, Self::Error>;
+    /// Sets a stored document aside that cannot be loaded or judged, with a reason the back
+    /// office can read; devices are no longer sent it. Durable when it returns.
+    fn quarantine(&mut self, doc_id: &str, reason: &str) -> Result<(), Self::Error>;
 }
 
 /// Reference data read for a peer (see [`ServerStore::read_reference`]).
