@@ -11,6 +11,19 @@ use autosurgeon::{Hydrate, Reconcile, Text};
 /// Version of the document layout written by this code. Readers accept every version up to it.
 pub const SCHEMA_VERSION: u64 = 1;
 
+/// How a job came in: `hotline`, `complaint`, or `onsite` (made by the technician on site).
+pub const ORIGINS: [&str; 3] = ["hotline", "complaint", "onsite"];
+/// `near` or `far` (empty: not known, counted as near).
+pub const SITE_DISTANCES: [&str; 3] = ["", "near", "far"];
+/// Who answered a form: the customer (`survey`), the technician (`self`) or a callback.
+pub const RESPONDENTS: [&str; 3] = ["survey", "self", "callback"];
+/// 产品问题 / 服务问题 / 流程问题.
+pub const FEEDBACK_CATEGORIES: [&str; 3] = ["product", "service", "process"];
+/// The departments a job's feedback can be given to.
+pub const DEPARTMENTS: [&str; 5] = ["rnd", "customer_service", "production", "quality", "supply"];
+/// Kinds of attached blob.
+pub const ATTACHMENT_KINDS: [&str; 3] = ["photo", "signature", "document"];
+
 /// One repair job (维修工单).
 #[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
 pub struct Job {

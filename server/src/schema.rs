@@ -363,7 +363,9 @@ CREATE TABLE actors (
     actor      BLOB PRIMARY KEY,
     user_id    TEXT NOT NULL,
     device_id  TEXT NOT NULL,
-    first_seen INTEGER NOT NULL
+    first_seen INTEGER NOT NULL,
+    -- The epoch in which the owner last uploaded a change of this actor.
+    epoch      TEXT NOT NULL
 ) WITHOUT ROWID;
 
 -- Job documents that could not be loaded or judged: kept, but sent to no device.

@@ -72,14 +72,22 @@ impl ServerStore for SqliteStore<'_> {
         db::meta(self.conn, "epoch")?.ok_or(StoreError::NoEpoch)
     }
 
-    fn load_doc(&mut self, doc_id: &str) -> Result<Option<JobDoc>, StoreError> {
-        load_doc(self.conn, doc_id)
+    fn load_saved(&mut self, doc_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT data FROM documents WHERE doc_id = ?1",
+                [doc_id],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     fn commit(&mut self, peer: &Peer, writes: Vec<DocWrite>) -> Result<(), StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let epoch = db::meta(&tx, "epoch")?.ok_or(StoreError::NoEpoch)?;
         let mut technicians: Vec<String> = Vec::new();
         let mut news = false;
         for w in writes {
@@ -92,18 +100,22 @@ impl ServerStore for SqliteStore<'_> {
                      VALUES (0, ?1, ?2, ?3, ?4, ?5) ON CONFLICT (hash) DO NOTHING",
                 )?;
                 let mut own = tx.prepare_cached(
-                    "INSERT INTO actors (actor, user_id, device_id, first_seen)
-                     VALUES (?1, ?2, ?3, ?4) ON CONFLICT (actor) DO NOTHING",
+                    "INSERT INTO actors (actor, user_id, device_id, first_seen, epoch)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (actor) DO UPDATE SET epoch = excluded.epoch
+                      WHERE actors.user_id = excluded.user_id
+                        AND actors.device_id = excluded.device_id",
                 )?;
+                for actor in &w.authored {
+                    own.execute(params![
+                        actor.to_bytes(),
+                        peer.user_id,
+                        peer.device_id,
+                        chrono::Utc::now().timestamp(),
+                        epoch
+                    ])?;
+                }
                 for c in &w.changes {
-                    if let Ok(change) = automerge::Change::try_from(c.bytes.as_slice()) {
-                        own.execute(params![
-                            change.actor_id().to_bytes(),
-                            peer.user_id,
-                            peer.device_id,
-                            chrono::Utc::now().timestamp()
-                        ])?;
-                    }
                     if insert.execute(params![
                         w.doc_id,
                         peer.user_id,
@@ -307,12 +319,17 @@ impl ServerStore for SqliteStore<'_> {
         Ok(self
             .conn
             .query_row(
-                "SELECT user_id, device_id FROM actors WHERE actor = ?1",
+                "SELECT a.user_id, a.device_id, a.epoch, u.role FROM actors a
+                   LEFT JOIN users u ON u.id = a.user_id WHERE a.actor = ?1",
                 [actor.to_bytes()],
                 |r| {
                     Ok(ActorOwner {
                         user_id: r.get(0)?,
                         device_id: r.get(1)?,
+                        epoch: r.get(2)?,
+                        role: r
+                            .get::<_, Option<String>>(3)?
+                            .and_then(|role| onsite_domain::Role::parse(&role)),
                     })
                 },
             )

@@ -126,24 +126,27 @@ impl ServerStore for MemoryServerStore {
         Ok(self.epoch.clone())
     }
 
-    fn load_doc(&mut self, doc_id: &str) -> Result<Option<JobDoc>, Infallible> {
-        Ok(self
-            .docs
-            .get(doc_id)
-            .and_then(|bytes| JobDoc::load(bytes).ok()))
+    fn load_saved(&mut self, doc_id: &str) -> Result<Option<Vec<u8>>, Infallible> {
+        Ok(self.docs.get(doc_id).cloned())
     }
 
     fn commit(&mut self, peer: &Peer, writes: Vec<DocWrite>) -> Result<(), Infallible> {
         for w in writes {
-            for c in w.changes {
-                if let Ok(change) = automerge::Change::try_from(c.bytes.as_slice()) {
-                    self.actors
-                        .entry(change.actor_id().to_bytes().to_vec())
-                        .or_insert_with(|| ActorOwner {
-                            user_id: peer.user_id.clone(),
-                            device_id: peer.device_id.clone(),
-                        });
+            for actor in &w.authored {
+                let owner = self
+                    .actors
+                    .entry(actor.to_bytes().to_vec())
+                    .or_insert_with(|| ActorOwner {
+                        user_id: peer.user_id.clone(),
+                        device_id: peer.device_id.clone(),
+                        role: Some(peer.role),
+                        epoch: self.epoch.clone(),
+                    });
+                if owner.user_id == peer.user_id && owner.device_id == peer.device_id {
+                    owner.epoch = self.epoch.clone();
                 }
+            }
+            for c in w.changes {
                 if self.hashes.insert(c.hash.to_string()) {
                     self.feed.push(Entry::Change {
                         doc: w.doc_id.clone(),

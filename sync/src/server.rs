@@ -4,7 +4,11 @@
 //! decides what is accepted (the write policy of domain/), what must be repaired, and what
 //! a device sees; the store only keeps documents, the feed and scopes durable.
 
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
 use automerge::{ActorId, Change, ChangeHash, sync::SyncDoc};
+use onsite_domain::policy::{NewHistory, check_ops, limits, new_changes};
 use onsite_domain::{Actor, Job, JobDoc, Refusal, Role, check_write};
 use serde_bytes::ByteBuf;
 
@@ -49,6 +53,9 @@ pub struct DocWrite {
     /// The changes that were new to the server, in causal order.
     pub changes: Vec<NewChange>,
     pub created: bool,
+    /// The Automerge actors the peer wrote these changes with: the store records the peer
+    /// as their owner. Changes of other actors are work the peer relays after a restore.
+    pub authored: Vec<ActorId>,
 }
 
 #[derive(Debug)]
@@ -93,6 +100,12 @@ impl FeedItem {
 pub struct ActorOwner {
     pub user_id: String,
     pub device_id: String,
+    /// The owner account's role now (`None` if the account is gone).
+    pub role: Option<Role>,
+    /// The server epoch in which the owner last uploaded a change of this actor. Older
+    /// than the current epoch, the server may have lost some of its changes in a restore,
+    /// and another device's repair may bring them back.
+    pub epoch: String,
 }
 
 /// Durable storage of the server: documents, the feed, scopes and query tables.
@@ -113,15 +126,17 @@ pub struct ActorOwner {
 ///   needs every later change, even when its cursor is still before the entry.) It also
 ///   returns the head (the highest sequence number), read in the same snapshot.
 /// - [`ServerStore::commit`] also records the peer's account and device as the owner of
-///   every Automerge actor of the new changes that has no owner yet;
-///   [`ServerStore::actor_owner`] reads it back.
+///   every actor in [`DocWrite::authored`] that has no owner yet, and the current epoch for
+///   each of them that the peer owns; [`ServerStore::actor_owner`] reads it back.
 /// - A quarantined document ([`ServerStore::quarantine`]) is never sent to devices: no
 ///   `Enter` item and no change of it appears in [`ServerStore::read_feed`].
 pub trait ServerStore {
     type Error: std::error::Error + Send + Sync + 'static;
 
     fn epoch(&mut self) -> Result<String, Self::Error>;
-    fn load_doc(&mut self, doc_id: &str) -> Result<Option<JobDoc>, Self::Error>;
+    /// The stored document (`save()` bytes), as it was committed. The engine loads it, so
+    /// that a document that cannot be loaded is quarantined rather than failing the sync.
+    fn load_saved(&mut self, doc_id: &str) -> Result<Option<Vec<u8>>, Self::Error>;
     fn commit(&mut self, peer: &Peer, writes: Vec<DocWrite>) -> Result<(), Self::Error>;
     fn read_feed(&mut self, peer: &Peer, after: u64, limit: u32) -> Result<FeedRead, Self::Error>;
     /// Whether the peer may read and write this job (an existing job).
@@ -225,9 +240,12 @@ pub fn valid_doc_id(doc: &str) -> bool {
         })
 }
 
+/// The changes a request brings for one job, or why they are refused without a look.
+type Upload = Result<Vec<Change>, Refusal>;
+
 fn decode_changes<E: std::error::Error>(
     docs: &[DocChanges],
-) -> Result<Vec<(String, Vec<Change>)>, HandleError<E>> {
+) -> Result<Vec<(String, Upload)>, HandleError<E>> {
     let mut out = Vec::with_capacity(docs.len());
     for dc in docs {
         if !valid_doc_id(&dc.doc) {
@@ -236,8 +254,24 @@ fn decode_changes<E: std::error::Error>(
                 dc.doc.chars().take(64).collect::<String>()
             )));
         }
+        let size = dc.changes.iter().map(|c| c.len()).sum::<usize>()
+            + dc.whole.as_ref().map_or(0, |w| w.len());
+        if size > limits::MAX_UPLOAD_BYTES {
+            out.push((
+                dc.doc.clone(),
+                Err(Refusal {
+                    code: "too_large",
+                    message: format!(
+                        "{size} bytes of changes for one job; at most {}",
+                        limits::MAX_UPLOAD_BYTES
+                    ),
+                }),
+            ));
+            continue;
+        }
         let mut changes = match &dc.whole {
-            Some(saved) => automerge::Automerge::load(saved)
+            Some(saved) => contained(|| automerge::Automerge::load(saved))
+                .and_then(|r| r.map_err(|e| e.to_string()))
                 .map_err(|e| {
                     HandleError::BadRequest(format!(
                         "document {} is not a valid saved Automerge document: {e}",
@@ -248,17 +282,31 @@ fn decode_changes<E: std::error::Error>(
             None => Vec::with_capacity(dc.changes.len()),
         };
         for (i, bytes) in dc.changes.iter().enumerate() {
-            let change = Change::try_from(bytes.as_slice()).map_err(|e| {
-                HandleError::BadRequest(format!(
-                    "change {i} of document {} is not a valid Automerge change: {e}",
-                    dc.doc
-                ))
-            })?;
+            let change = contained(|| Change::try_from(bytes.as_slice()))
+                .and_then(|r| r.map_err(|e| e.to_string()))
+                .map_err(|e| {
+                    HandleError::BadRequest(format!(
+                        "change {i} of document {} is not a valid Automerge change: {e}",
+                        dc.doc
+                    ))
+                })?;
             changes.push(change);
         }
-        out.push((dc.doc.clone(), changes));
+        out.push((dc.doc.clone(), Ok(changes)));
     }
     Ok(out)
+}
+
+/// Runs `f`, turning a panic inside it (Automerge on hostile bytes) into an error, so that
+/// nothing a device sends can take the server down.
+fn contained<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|panic| {
+        panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".into())
+    })
 }
 
 fn sync<S: ServerStore>(
@@ -288,14 +336,19 @@ fn sync<S: ServerStore>(
         }) => cursor.epoch != store.epoch().map_err(HandleError::Store)?,
         _ => false,
     };
-    for (doc_id, changes) in decoded {
+    for (doc_id, upload) in decoded {
         if epoch_changed {
             needs_repair.push(doc_id);
             continue;
         }
-        match accept_changes(store, peer, &doc_id, |doc| {
-            doc.apply_changes(changes).map_err(|e| e.to_string())
-        })? {
+        let changes = match upload {
+            Ok(changes) => changes,
+            Err(r) => {
+                refused.push(refusal(&doc_id, r));
+                continue;
+            }
+        };
+        match accept_changes(store, peer, &doc_id, changes, Relay::Own)? {
             Accept::Write(w) => writes.push(*w),
             Accept::Nothing => {}
             Accept::Refused(r) => refused.push(refusal(&doc_id, r)),
@@ -331,80 +384,282 @@ enum Accept {
     MissingDeps,
 }
 
-/// Applies incoming changes to a copy of the document and judges the result.
+/// How long judging one job's upload may take; past it the upload is refused, so that no
+/// device can hold the single writer.
+pub const JUDGE_BUDGET: Duration = Duration::from_secs(2);
+
+fn refused(code: &'static str, message: impl Into<String>) -> Accept {
+    Accept::Refused(Refusal {
+        code,
+        message: message.into(),
+    })
+}
+
+/// Whose rights a change is judged by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Author {
+    Judged(Actor),
+    /// Work of other devices that the back office brings back after a restore.
+    Relayed,
+}
+
+/// Whose changes an upload may bring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Relay {
+    /// Only changes of the peer's own actors (an outbox upload).
+    Own,
+    /// Also changes of actors whose owners have uploaded nothing since the server was
+    /// restored (a repair, bringing back what the restore lost).
+    AfterRestore,
+}
+
+/// The job as stored, loaded and read.
+struct Stored {
+    doc: JobDoc,
+    job: Option<Job>,
+}
+
+/// Judges the changes of one upload against the stored job, and applies them if every
+/// check passes: the history (counters, sequence numbers, bounds), the owners of their
+/// actors, the ops (where each writes), and the values before and after.
 fn accept_changes<S: ServerStore>(
     store: &mut S,
     peer: &Peer,
     doc_id: &str,
-    apply: impl FnOnce(&mut JobDoc) -> Result<(), String>,
+    upload: Vec<Change>,
+    relay: Relay,
 ) -> HandleResult<Accept, S> {
-    let existing = store.load_doc(doc_id).map_err(HandleError::Store)?;
-    let created = existing.is_none();
+    let started = Instant::now();
+    let saved = store.load_saved(doc_id).map_err(HandleError::Store)?;
+    let created = saved.is_none();
     if !created && !store.in_scope(peer, doc_id).map_err(HandleError::Store)? {
-        return Ok(Accept::Refused(Refusal {
-            code: "not_assigned",
-            message: "this job is not assigned to you".into(),
-        }));
+        return Ok(refused("not_assigned", "this job is not assigned to you"));
     }
-    let mut doc = existing.unwrap_or_else(JobDoc::empty);
-    let before_heads = doc.heads();
-    let before = if created {
-        None
-    } else {
-        match doc.job() {
-            Ok(job) => Some(job),
-            Err(e) => {
-                return Err(HandleError::BadRequest(format!(
-                    "stored document {doc_id} cannot be read: {e}"
-                )));
-            }
+    let stored = match contained(|| load_stored(saved.as_deref())) {
+        Ok(Ok(stored)) => stored,
+        Ok(Err(reason)) | Err(reason) => {
+            store
+                .quarantine(doc_id, &reason)
+                .map_err(HandleError::Store)?;
+            return Ok(refused(
+                "quarantined",
+                "the server cannot read its copy of this job; the back office was told",
+            ));
         }
     };
-    if let Err(e) = apply(&mut doc) {
-        return Ok(Accept::Refused(Refusal {
-            code: "malformed_change",
-            message: e,
-        }));
+    let Stored {
+        mut doc,
+        job: before,
+    } = stored;
+    let history = match contained(|| new_changes(doc.automerge(), upload)) {
+        Ok(Ok(history)) => history,
+        Ok(Err(r)) => return Ok(Accept::Refused(r)),
+        Err(panic) => return Ok(unprocessable(doc_id, &panic)),
+    };
+    let new = match history {
+        NewHistory::MissingDeps => return Ok(Accept::MissingDeps),
+        NewHistory::Ready(new) if new.is_empty() => return Ok(Accept::Nothing),
+        NewHistory::Ready(new) => new,
+    };
+    // Who wrote each change: the peer, for its own actors and for actors nobody owns yet
+    // (they become its own); in a repair after a restore, also owners who have uploaded
+    // nothing since, whose lost changes the peer brings back and which are judged with
+    // their owner's rights, not the peer's.
+    let epoch = store.epoch().map_err(HandleError::Store)?;
+    let mut authors: BTreeMap<ActorId, Author> = BTreeMap::new();
+    let mut authored: Vec<ActorId> = Vec::new();
+    for change in &new {
+        let actor = change.actor_id();
+        if authors.contains_key(actor) {
+            continue;
+        }
+        let owner = store.actor_owner(actor).map_err(HandleError::Store)?;
+        let mine = owner
+            .as_ref()
+            .is_some_and(|o| o.user_id == peer.user_id && o.device_id == peer.device_id);
+        let repair = relay == Relay::AfterRestore;
+        let unowned = owner.is_none();
+        let author = match owner {
+            _ if mine => Author::Judged(peer.actor()),
+            // The back office holds every job; after a restore, what it brings back of
+            // other devices' work is taken as it was (its shape and bounds still checked).
+            _ if repair && peer.role == Role::BackOffice => Author::Relayed,
+            None => Author::Judged(peer.actor()),
+            // Another device of the same account: judged as the account, as its own are.
+            Some(owner) if repair && owner.user_id == peer.user_id => Author::Judged(peer.actor()),
+            Some(owner) if repair && owner.epoch != epoch => match owner.role {
+                Some(role) => Author::Judged(Actor {
+                    user_id: owner.user_id,
+                    role,
+                }),
+                None => {
+                    return Ok(refused(
+                        "actor_taken",
+                        "the change is made by the Automerge actor of an account that no longer exists",
+                    ));
+                }
+            },
+            Some(_) => {
+                return Ok(refused(
+                    "actor_taken",
+                    "the change is made by an Automerge actor of another device; every device uses its own",
+                ));
+            }
+        };
+        if mine || (unowned && author != Author::Relayed) {
+            authored.push(actor.clone());
+        }
+        authors.insert(actor.clone(), author);
     }
-    if !doc.missing_deps().is_empty() {
-        return Ok(Accept::MissingDeps);
-    }
-    let new: Vec<NewChange> = doc
-        .changes_since(&before_heads)
-        .into_iter()
+    let judged = contained(|| judge(&authors, doc_id, &mut doc, before, new, started));
+    Ok(match judged {
+        Ok(Ok(write)) => Accept::Write(Box::new(DocWrite { authored, ..write })),
+        Ok(Err(r)) => Accept::Refused(r),
+        Err(panic) => unprocessable(doc_id, &panic),
+    })
+}
+
+fn load_stored(saved: Option<&[u8]>) -> Result<Stored, String> {
+    let Some(saved) = saved else {
+        return Ok(Stored {
+            doc: JobDoc::empty(),
+            job: None,
+        });
+    };
+    let doc = JobDoc::load(saved).map_err(|e| format!("cannot be loaded: {e}"))?;
+    let job = doc
+        .job()
+        .map_err(|e| format!("cannot be read as a job: {e}"))?;
+    Ok(Stored {
+        doc,
+        job: Some(job),
+    })
+}
+
+/// A panic while judging an upload: the upload is refused, the stored job is untouched
+/// (it was judged on a copy that is now dropped), and the server goes on.
+fn unprocessable(doc_id: &str, panic: &str) -> Accept {
+    eprintln!("onsite-sync: judging an upload for {doc_id} panicked: {panic}");
+    refused(
+        "unprocessable",
+        "the server could not process these changes; they were not stored",
+    )
+}
+
+fn judge(
+    authors: &BTreeMap<ActorId, Author>,
+    doc_id: &str,
+    doc: &mut JobDoc,
+    before: Option<Job>,
+    new: Vec<Change>,
+    started: Instant,
+) -> Result<DocWrite, Refusal> {
+    let over_budget = || {
+        if started.elapsed() > JUDGE_BUDGET {
+            Err(Refusal {
+                code: "too_complex",
+                message: format!(
+                    "judging these changes took longer than {} s",
+                    JUDGE_BUDGET.as_secs()
+                ),
+            })
+        } else {
+            Ok(())
+        }
+    };
+    let created = before.is_none();
+    let changes: Vec<NewChange> = new
+        .iter()
         .map(|c| NewChange {
             hash: c.hash(),
             bytes: c.raw_bytes().to_vec(),
         })
         .collect();
-    if new.is_empty() {
-        return Ok(Accept::Nothing);
-    }
-    let after = match doc.job() {
-        Ok(job) => job,
-        Err(e) => {
-            return Ok(Accept::Refused(Refusal {
-                code: "schema",
-                message: format!("the change does not leave a valid job: {e}"),
-            }));
+    // Consecutive changes of one author are judged together: an upload of a device's own
+    // outbox is one run, judged once.
+    let mut current = before;
+    let mut runs: Vec<(Author, Vec<Change>)> = Vec::new();
+    for change in new {
+        let Some(author) = authors.get(change.actor_id()) else {
+            return Err(Refusal {
+                code: "actor_taken",
+                message: "a change whose author is not known".into(),
+            });
+        };
+        match runs.last_mut() {
+            Some((a, run)) if a == author => run.push(change),
+            _ => runs.push((author.clone(), vec![change])),
         }
-    };
-    if created && after.id != doc_id {
-        return Ok(Accept::Refused(Refusal {
+    }
+    for (author, run) in runs {
+        // A relayed run is checked for its shape only: no ownership rules.
+        let judged_as = match &author {
+            Author::Judged(actor) => Some(actor),
+            Author::Relayed => None,
+        };
+        let relay_actor = Actor {
+            user_id: String::new(),
+            role: Role::BackOffice,
+        };
+        check_ops(
+            judged_as.unwrap_or(&relay_actor),
+            doc.automerge(),
+            judged_as.and(current.as_ref()),
+            &run,
+        )?;
+        over_budget()?;
+        doc.apply_changes(run).map_err(|e| Refusal {
+            code: "malformed_change",
+            message: e.to_string(),
+        })?;
+        if !doc.missing_deps().is_empty() {
+            return Err(Refusal {
+                code: "malformed_change",
+                message: "the changes depend on changes that were not sent".into(),
+            });
+        }
+        let after = doc.job().map_err(|e| Refusal {
             code: "schema",
-            message: "a new job's id must equal its document id".into(),
-        }));
+            message: format!("the change does not leave a valid job: {e}"),
+        })?;
+        if current.is_none() && after.id != doc_id {
+            return Err(Refusal {
+                code: "schema",
+                message: "a new job's id must equal its document id".into(),
+            });
+        }
+        match judged_as {
+            Some(actor) => check_write(actor, current.as_ref(), &after)?,
+            None => limits::check_job(&after)?,
+        }
+        over_budget()?;
+        current = Some(after);
     }
-    if let Err(r) = check_write(&peer.actor(), before.as_ref(), &after) {
-        return Ok(Accept::Refused(r));
+    let Some(after) = current else {
+        return Err(Refusal {
+            code: "schema",
+            message: "the upload holds no job".into(),
+        });
+    };
+    let saved = doc.save();
+    if saved.len() > limits::MAX_DOC_BYTES {
+        return Err(Refusal {
+            code: "too_large",
+            message: format!(
+                "the job would take {} bytes; at most {}",
+                saved.len(),
+                limits::MAX_DOC_BYTES
+            ),
+        });
     }
-    Ok(Accept::Write(Box::new(DocWrite {
+    Ok(DocWrite {
         doc_id: doc_id.to_string(),
         job: after,
-        saved: doc.save(),
-        changes: new,
+        saved,
+        changes,
         created,
-    })))
+        authored: Vec::new(),
+    })
 }
 
 fn read_page<S: ServerStore>(
@@ -515,40 +770,94 @@ fn repair<S: ServerStore>(
     if !valid_doc_id(&req.doc) {
         return Err(HandleError::BadRequest("document id is not a UUID".into()));
     }
-    let message = automerge::sync::Message::decode(&req.message)
+    let mut message = contained(|| automerge::sync::Message::decode(&req.message))
+        .and_then(|r| r.map_err(|e| e.to_string()))
         .map_err(|e| HandleError::BadRequest(format!("not an Automerge sync message: {e}")))?;
+    let refuse_with = |r: Refusal| RepairReply {
+        doc: req.doc.clone(),
+        message: None,
+        refused: Some(refusal(&req.doc, r)),
+    };
+    let saved = store.load_saved(&req.doc).map_err(HandleError::Store)?;
+    if saved.is_some() && !store.in_scope(peer, &req.doc).map_err(HandleError::Store)? {
+        return Ok(refuse_with(Refusal {
+            code: "not_assigned",
+            message: "this job is not assigned to you".into(),
+        }));
+    }
+    // The changes the message carries are judged like any upload; the rest of the message
+    // (heads, have, need) only steers what the answer sends. They are read out of it on a
+    // scratch copy of the stored job, which is then dropped.
+    let size = message.changes.iter().map(<[u8]>::len).sum::<usize>();
+    if size > limits::MAX_UPLOAD_BYTES {
+        return Ok(refuse_with(Refusal {
+            code: "too_large",
+            message: format!(
+                "more than {} bytes of changes for one job",
+                limits::MAX_UPLOAD_BYTES
+            ),
+        }));
+    }
+    let chunks: Vec<Vec<u8>> = message.changes.iter().map(<[u8]>::to_vec).collect();
+    message.changes = automerge::sync::ChunkList::empty();
+    let stored = saved.clone();
+    let read = contained(|| read_chunks(stored.as_deref(), &chunks))
+        .and_then(|r| r)
+        .map_err(HandleError::BadRequest)?;
+    let outcome = match read {
+        None => Accept::MissingDeps,
+        Some(changes) if changes.is_empty() => Accept::Nothing,
+        Some(changes) => accept_changes(store, peer, &req.doc, changes, Relay::AfterRestore)?,
+    };
+    let waiting = matches!(outcome, Accept::MissingDeps);
+    match outcome {
+        Accept::Refused(r) => return Ok(refuse_with(r)),
+        Accept::Write(w) => store.commit(peer, vec![*w]).map_err(HandleError::Store)?,
+        Accept::MissingDeps | Accept::Nothing => {}
+    }
     let mut state = automerge::sync::State::new();
-    let mut received = None;
-    let outcome = accept_changes(store, peer, &req.doc, |doc| {
-        let result = doc
+    let saved = store.load_saved(&req.doc).map_err(HandleError::Store)?;
+    let reply = contained(move || {
+        let mut doc = saved
+            .and_then(|b| JobDoc::load(&b).ok())
+            .unwrap_or_else(JobDoc::empty);
+        // Changes waiting for their dependencies are held in this copy only, so that the
+        // answer asks for what is missing; they are judged when they can be applied.
+        if waiting {
+            for chunk in &chunks {
+                let _ = doc.automerge().load_incremental(chunk);
+            }
+        }
+        let _ = doc
             .automerge()
             .sync()
-            .receive_sync_message(&mut state, message)
-            .map_err(|e| e.to_string());
-        received = Some(doc.clone());
-        result
-    })?;
-    let mut doc = match outcome {
-        Accept::Refused(r) => {
-            return Ok(RepairReply {
-                doc: req.doc.clone(),
-                message: None,
-                refused: Some(refusal(&req.doc, r)),
-            });
-        }
-        Accept::Write(w) => {
-            let doc = JobDoc::load(&w.saved)
-                .map_err(|e| HandleError::BadRequest(format!("document cannot be saved: {e}")))?;
-            store.commit(peer, vec![*w]).map_err(HandleError::Store)?;
-            doc
-        }
-        // The sync protocol asks for what is missing; an incomplete document just waits.
-        Accept::MissingDeps | Accept::Nothing => received.unwrap_or_else(JobDoc::empty),
-    };
-    let reply = doc.automerge().sync().generate_sync_message(&mut state);
+            .receive_sync_message(&mut state, message);
+        doc.automerge().sync().generate_sync_message(&mut state)
+    })
+    .map_err(|e| HandleError::BadRequest(format!("cannot answer this sync message: {e}")))?;
     Ok(RepairReply {
         doc: req.doc,
         message: reply.map(|m| ByteBuf::from(m.encode())),
         refused: None,
     })
+}
+
+/// The changes the chunks of a sync message bring that the stored job lacks, or `None`
+/// when some of them wait for dependencies the server does not have.
+fn read_chunks(saved: Option<&[u8]>, chunks: &[Vec<u8>]) -> Result<Option<Vec<Change>>, String> {
+    let mut scratch = match saved {
+        Some(bytes) => JobDoc::load(bytes).map_err(|e| e.to_string())?,
+        None => JobDoc::empty(),
+    };
+    let heads = scratch.heads();
+    for chunk in chunks {
+        scratch
+            .automerge()
+            .load_incremental(chunk)
+            .map_err(|e| format!("a chunk of the sync message cannot be read: {e}"))?;
+    }
+    if !scratch.missing_deps().is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(scratch.changes_since(&heads)))
 }

@@ -319,6 +319,12 @@ fn commit_edit(
             })
             .collect(),
         created: before.is_none(),
+        authored: {
+            let mut actors: Vec<automerge::ActorId> =
+                changes.iter().map(|c| c.actor_id().clone()).collect();
+            actors.dedup();
+            actors
+        },
         job: after,
     };
     let peer = Peer {
@@ -583,7 +589,7 @@ pub async fn list(
 }
 
 /// Responsible departments of DOMAIN.md: R&D, customer service, production, quality, supply.
-pub const DEPARTMENTS: [&str; 5] = ["rnd", "customer_service", "production", "quality", "supply"];
+pub use onsite_domain::job::DEPARTMENTS;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -29,7 +29,7 @@ const STATUSES: [&str; 9] = [
     "cancelled",
 ];
 const REVIEW_STATES: [&str; 4] = ["not_submitted", "pending", "approved", "returned"];
-pub const FEEDBACK_CATEGORIES: [&str; 3] = ["product", "service", "process"];
+pub use onsite_domain::job::FEEDBACK_CATEGORIES;
 
 pub async fn list(
     State(state): State<AppState>,
