@@ -17,6 +17,7 @@ use super::json::JsonBody;
 use crate::accounts;
 use crate::app::AppState;
 use crate::auth::AuthUser;
+use crate::doc_json;
 use crate::error::ApiError;
 use crate::live::Live;
 use crate::reference::registry;
@@ -348,14 +349,15 @@ fn job_view(
             ))
         },
     )?;
-    let document = serde_json::to_value(automerge::AutoSerde::from(&*doc.automerge()))
-        .map_err(ApiError::internal)?;
+    // Walked without recursion: a device chooses how deep its document nests.
+    let document = doc_json::to_json(&*doc.automerge()).map_err(ApiError::internal)?;
     Ok(json!({
         "id": doc_id,
         "status": row.0,
         "review_state": row.1,
         "assignee": row.2,
-        "document": document,
+        "document": document.value,
+        "truncated": document.truncated,
     }))
 }
 
