@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::json::JsonBody;
 use crate::accounts;
 use crate::app::AppState;
-use crate::auth::AuthUser;
+use crate::auth::{API_DEVICE, AuthUser};
 use crate::doc_json;
 use crate::error::ApiError;
 use crate::live::Live;
@@ -252,7 +252,7 @@ pub async fn create(
             by: user.user_id.clone(),
         });
     }
-    let actor = state.actor.clone();
+    let actor = state.api_actor(&user.user_id);
     let live = state.live.clone();
     let doc_id = id.clone();
     let view = state
@@ -325,7 +325,7 @@ fn commit_edit(
     let peer = Peer {
         user_id: user.user_id.clone(),
         role: user.role,
-        device_id: "api".into(),
+        device_id: API_DEVICE.into(),
     };
     SqliteStore::new(conn)
         .with_live(live.clone())
@@ -396,7 +396,7 @@ pub(super) async fn edit(
     edit: impl FnOnce(&mut Job) + Send + 'static,
 ) -> Result<Json<Value>, ApiError> {
     check_id(&id)?;
-    let actor: ActorId = state.actor.clone();
+    let actor: ActorId = state.api_actor(&user.user_id);
     let live = state.live.clone();
     state
         .db
