@@ -205,6 +205,13 @@ const ENDPOINTS: &[Endpoint] = &[
     ),
     ep(
         Get,
+        "/v1/quarantine",
+        "jobs",
+        "jobs set aside because their stored document cannot be used",
+        &[],
+    ),
+    ep(
+        Get,
         "/v1/reports/satisfaction",
         "reports",
         "satisfaction degree, rate and overall (满意度)",
