@@ -45,9 +45,10 @@ impl Config {
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub db: Db,
-    /// Automerge actor of edits made through the API, new at every start so that a server
-    /// restored from a backup never reuses one of its old change sequence numbers.
-    pub actor: automerge::ActorId,
+    /// Seed of the Automerge actors of edits made through the API ([`AppState::api_actor`]),
+    /// new at every start so that a server restored from a backup never reuses one of its
+    /// old change sequence numbers.
+    api_seed: [u8; 16],
     pub keys: Arc<Keys>,
     pub config: Arc<Config>,
     pub login_limiter: LoginLimiter,
@@ -64,7 +65,7 @@ impl AppState {
         };
         Ok(AppState {
             db,
-            actor: automerge::ActorId::random(),
+            api_seed: rand::random(),
             keys: Arc::new(Keys::from_secret(secret.as_bytes())),
             login_limiter: LoginLimiter::new(
                 config.login_per_account_per_minute,
@@ -73,6 +74,21 @@ impl AppState {
             config: Arc::new(config),
             live: Live::default(),
         })
+    }
+}
+
+impl AppState {
+    /// The Automerge actor of a back-office account's edits through the JSON API, in this
+    /// server process: the first 16 bytes of SHA-256(seed ‖ account id). Each account has
+    /// its own (actors belong to one account and device, [`crate::auth::API_DEVICE`] here),
+    /// the same one for all its edits until the server restarts.
+    pub fn api_actor(&self, user_id: &str) -> automerge::ActorId {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::new()
+            .chain_update(self.api_seed)
+            .chain_update(user_id.as_bytes())
+            .finalize();
+        automerge::ActorId::from(&digest[..16])
     }
 }
 

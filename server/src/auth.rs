@@ -189,10 +189,28 @@ where
     }
 }
 
+/// The device of edits made through the back-office JSON API, in the feed, the actor
+/// owners and the edit history. No device can sign in with it: it is not a valid device id.
+pub const API_DEVICE: &str = "@api";
+
 pub fn valid_device_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
         && id
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_device_can_take_the_api_device_id() {
+        assert!(!valid_device_id(API_DEVICE));
+        assert!(valid_device_id("api"));
+        assert!(valid_device_id("phone-1_a"));
+        assert!(!valid_device_id(""));
+        assert!(!valid_device_id(&"a".repeat(65)));
+    }
 }

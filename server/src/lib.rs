@@ -19,6 +19,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod db;
+pub mod doc_json;
 pub mod error;
 pub mod live;
 pub mod openapi;

@@ -65,6 +65,39 @@ pub fn load_doc(conn: &Connection, doc_id: &str) -> Result<Option<JobDoc>, Store
         .transpose()
 }
 
+/// A job set aside by [`ServerStore::quarantine`]: why, and when (Unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quarantined {
+    pub doc_id: String,
+    pub reason: String,
+    pub at: i64,
+}
+
+fn quarantined_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Quarantined> {
+    Ok(Quarantined {
+        doc_id: r.get(0)?,
+        reason: r.get(1)?,
+        at: r.get(2)?,
+    })
+}
+
+/// Whether the job is set aside, and why.
+pub fn quarantined(conn: &Connection, doc_id: &str) -> rusqlite::Result<Option<Quarantined>> {
+    conn.query_row(
+        "SELECT doc_id, reason, at FROM quarantine WHERE doc_id = ?1",
+        [doc_id],
+        quarantined_row,
+    )
+    .optional()
+}
+
+/// Every job set aside, the latest first.
+pub fn quarantined_jobs(conn: &Connection) -> rusqlite::Result<Vec<Quarantined>> {
+    conn.prepare_cached("SELECT doc_id, reason, at FROM quarantine ORDER BY at DESC, doc_id")?
+        .query_map([], quarantined_row)?
+        .collect()
+}
+
 impl ServerStore for SqliteStore<'_> {
     type Error = StoreError;
 

@@ -28,6 +28,10 @@ async fn ok(server: &TestServer, token: &str, path: &str) -> Value {
     body
 }
 
+async fn post_ok(server: &TestServer, token: &str, path: &str, body: Option<Value>) -> Value {
+    onsite_tests::office::expect(server, token, Method::POST, path, body, 200).await
+}
+
 async fn review(server: &TestServer, token: &str, job: &str, decision: &str, comment: &str) {
     let (status, body) = server
         .call(
@@ -333,7 +337,7 @@ async fn offline_work_review_return_fix_resubmit_approve_with_reports_at_each_st
     assert!(by_phone.iter().any(|h| h["what"] == "note"), "{history:?}");
     let office_edits: Vec<&str> = history
         .iter()
-        .filter(|h| h["device_id"] == "api")
+        .filter(|h| h["device_id"] == "@api")
         .map(|h| h["what"].as_str().unwrap())
         .collect();
     assert_eq!(office_edits, ["create", "review", "classify", "review"]);
@@ -566,4 +570,94 @@ async fn bad_filters_get_a_clear_4xx_and_change_nothing() {
     );
     let cancelled = ok(&server, &office, "/v1/review/jobs?status=cancelled").await;
     assert_eq!(ids(&cancelled), vec![job]);
+}
+
+/// Each back-office account edits through the API as its own Automerge actor, on the API's
+/// own device, which no phone can sign in as; a restarted server starts new actors.
+#[tokio::test]
+async fn each_back_office_account_edits_as_its_own_actor() {
+    let mut server = TestServer::start().await.unwrap();
+    let li = server.create_user("li", Role::BackOffice).unwrap();
+    let zhao = server.create_user("zhao", Role::BackOffice).unwrap();
+    let wang = server.create_user("wang", Role::Technician).unwrap();
+    let li_token = server.login("li", "li-pc").await.unwrap();
+    let zhao_token = server.login("zhao", "zhao-pc").await.unwrap();
+    let job = server.create_job(&li_token, "Zhang", None).await.unwrap();
+    post_ok(
+        &server,
+        &zhao_token,
+        &format!("/v1/jobs/{job}/classify"),
+        Some(json!({"feedback_category": "product", "responsible_department": "rnd"})),
+    )
+    .await;
+    post_ok(
+        &server,
+        &li_token,
+        &format!("/v1/jobs/{job}/assign"),
+        Some(json!({"assignee": wang})),
+    )
+    .await;
+
+    let detail = ok(&server, &li_token, &format!("/v1/review/jobs/{job}")).await;
+    let history = detail["history"].as_array().unwrap();
+    let row = |what: &str| {
+        history
+            .iter()
+            .find(|h| h["what"] == what)
+            .unwrap_or_else(|| panic!("no {what} in {history:?}"))
+            .clone()
+    };
+    let (create, classify, assign) = (row("create"), row("classify"), row("assign"));
+    for (h, user, name) in [
+        (&create, &li, "li"),
+        (&classify, &zhao, "zhao"),
+        (&assign, &li, "li"),
+    ] {
+        assert_eq!(h["device_id"], "@api", "{h}");
+        assert_eq!(h["user_id"], user.as_str(), "{h}");
+        assert_eq!(h["user_name"], name, "{h}");
+    }
+    assert_ne!(create["actor"], classify["actor"], "{history:?}");
+    assert_eq!(create["actor"], assign["actor"], "{history:?}");
+    assert_eq!(
+        (create["seq"].as_u64(), assign["seq"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(classify["seq"], 1);
+    // Each actor is owned by its account on the API device.
+    let owned = |server: &TestServer, user: &str| {
+        server
+            .dump()
+            .unwrap()
+            .into_iter()
+            .filter(|l| {
+                l.starts_with("actors:") && l.contains(&format!("Text(\"{user}\") Text(\"@api\")"))
+            })
+            .count()
+    };
+    assert_eq!((owned(&server, &li), owned(&server, &zhao)), (1, 1));
+
+    // No device can sign in as the API.
+    let (status, body) = onsite_tests::office::call(
+        &server,
+        "",
+        Method::POST,
+        "/v1/auth/login",
+        Some(json!({"username": "wang", "password": onsite_tests::PASSWORD, "device_id": "@api"})),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+
+    // After a restart the same account edits as a new actor, from sequence number 1.
+    server.restart().await.unwrap();
+    post_ok(&server, &li_token, &format!("/v1/jobs/{job}/cancel"), None).await;
+    let detail = ok(&server, &li_token, &format!("/v1/review/jobs/{job}")).await;
+    let history = detail["history"].as_array().unwrap();
+    let cancel = history.iter().find(|h| h["what"] == "cancel").unwrap();
+    assert_eq!(cancel["user_id"], li.as_str());
+    assert_eq!(cancel["device_id"], "@api");
+    assert_ne!(cancel["actor"], create["actor"]);
+    assert_ne!(cancel["actor"], classify["actor"]);
+    assert_eq!(cancel["seq"], 1);
+    assert_eq!(owned(&server, &li), 2);
 }

@@ -1,5 +1,8 @@
 //! Back-office job endpoints: create, list, read, assign, review.
 
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
 use automerge::ActorId;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -14,13 +17,16 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::json::JsonBody;
+use super::quarantine::{self, Loaded};
 use crate::accounts;
 use crate::app::AppState;
-use crate::auth::AuthUser;
+use crate::auth::{API_DEVICE, AuthUser};
+use crate::db::panic_message;
+use crate::doc_json;
 use crate::error::ApiError;
 use crate::live::Live;
 use crate::reference::registry;
-use crate::storage::{self, SqliteStore};
+use crate::storage::SqliteStore;
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 
@@ -251,7 +257,7 @@ pub async fn create(
             by: user.user_id.clone(),
         });
     }
-    let actor = state.actor.clone();
+    let actor = state.api_actor(&user.user_id);
     let live = state.live.clone();
     let doc_id = id.clone();
     let view = state
@@ -285,10 +291,32 @@ pub async fn create(
                 ..Job::default()
             };
             let (doc, change) = JobDoc::create(&job, actor, at).map_err(ApiError::internal)?;
-            commit_edit(conn, &live, &user, &doc_id, None, doc, vec![change])
+            let edited = Edited::new(doc, change)?;
+            commit_edit(conn, &live, &user, &doc_id, None, edited)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// A job document after a back-office edit, with what its commit needs.
+struct Edited {
+    doc: JobDoc,
+    after: Job,
+    saved: Vec<u8>,
+    change: automerge::Change,
+}
+
+impl Edited {
+    fn new(mut doc: JobDoc, change: automerge::Change) -> Result<Edited, ApiError> {
+        let after = doc.job().map_err(ApiError::internal)?;
+        let saved = doc.save();
+        Ok(Edited {
+            doc,
+            after,
+            saved,
+            change,
+        })
+    }
 }
 
 /// Checks the policy and commits a back-office edit through the same path as synced changes.
@@ -298,10 +326,14 @@ fn commit_edit(
     user: &AuthUser,
     doc_id: &str,
     before: Option<&Job>,
-    mut doc: JobDoc,
-    changes: Vec<automerge::Change>,
+    edited: Edited,
 ) -> Result<Value, ApiError> {
-    let after = doc.job().map_err(ApiError::internal)?;
+    let Edited {
+        mut doc,
+        after,
+        saved,
+        change,
+    } = edited;
     let actor = Actor {
         user_id: user.user_id.clone(),
         role: user.role,
@@ -310,14 +342,11 @@ fn commit_edit(
         .map_err(|r| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, r.code, r.message))?;
     let write = DocWrite {
         doc_id: doc_id.to_string(),
-        saved: doc.save(),
-        changes: changes
-            .iter()
-            .map(|c| NewChange {
-                hash: c.hash(),
-                bytes: c.raw_bytes().to_vec(),
-            })
-            .collect(),
+        saved,
+        changes: vec![NewChange {
+            hash: change.hash(),
+            bytes: change.raw_bytes().to_vec(),
+        }],
         created: before.is_none(),
         authored: {
             let mut actors: Vec<automerge::ActorId> =
@@ -330,8 +359,9 @@ fn commit_edit(
     let peer = Peer {
         user_id: user.user_id.clone(),
         role: user.role,
-        device_id: "api".into(),
+        device_id: API_DEVICE.into(),
     };
+    // The store registers the account's actor as owned by it on the API device.
     SqliteStore::new(conn)
         .with_live(live.clone())
         .commit(&peer, vec![write])?;
@@ -354,14 +384,15 @@ fn job_view(
             ))
         },
     )?;
-    let document = serde_json::to_value(automerge::AutoSerde::from(&*doc.automerge()))
-        .map_err(ApiError::internal)?;
+    // Walked without recursion: a device chooses how deep its document nests.
+    let document = doc_json::to_json(&*doc.automerge()).map_err(ApiError::internal)?;
     Ok(json!({
         "id": doc_id,
         "status": row.0,
         "review_state": row.1,
         "assignee": row.2,
-        "document": document,
+        "document": document.value,
+        "truncated": document.truncated,
     }))
 }
 
@@ -380,17 +411,38 @@ pub async fn get(
 ) -> Result<Json<Value>, ApiError> {
     user.require(OFFICE)?;
     check_id(&id)?;
-    state
-        .db
-        .read(move |conn| {
-            let mut doc = storage::load_doc(conn, &id)?
-                .ok_or_else(|| ApiError::not_found("no job with that id"))?;
-            job_view(conn, &id, &mut doc).map(Json)
-        })
-        .await
+    let again = id.clone();
+    // Read beside the writer. Only a document found unusable is looked at again, on the
+    // writer, which sets it aside.
+    match state.db.read(move |conn| view(conn, &id, false)).await? {
+        Some(view) => Ok(Json(view)),
+        None => state
+            .db
+            .write(move |conn| view(conn, &again, true))
+            .await?
+            .map(Json)
+            .ok_or_else(|| ApiError::internal("an unusable job was not set aside")),
+    }
+}
+
+/// The job's view; `None` for an unusable document found on a reader (`writer` false).
+fn view(
+    conn: &mut rusqlite::Connection,
+    id: &str,
+    writer: bool,
+) -> Result<Option<Value>, ApiError> {
+    match quarantine::load(conn, id)? {
+        Loaded::Usable(mut doc, _) => job_view(conn, id, &mut doc).map(Some),
+        Loaded::SetAside(q) => Err(quarantine::refused(&q)),
+        Loaded::Unusable(reason) if writer => Err(quarantine::set_aside(conn, id, &reason)),
+        Loaded::Unusable(_) => Ok(None),
+    }
 }
 
 /// Loads a job, applies a back-office edit as one change, and commits it.
+///
+/// A stored document that cannot be loaded or read as a job, or whose loading or edit
+/// panics inside Automerge, is set aside (409 `quarantined`); the server goes on serving.
 pub(super) async fn edit(
     state: AppState,
     user: AuthUser,
@@ -400,27 +452,44 @@ pub(super) async fn edit(
     edit: impl FnOnce(&mut Job) + Send + 'static,
 ) -> Result<Json<Value>, ApiError> {
     check_id(&id)?;
-    let actor: ActorId = state.actor.clone();
+    let actor: ActorId = state.api_actor(&user.user_id);
     let live = state.live.clone();
     state
         .db
         .write(move |conn| {
-            let mut doc = storage::load_doc(conn, &id)?
-                .ok_or_else(|| ApiError::not_found("no job with that id"))?;
-            let before = doc.job().map_err(ApiError::internal)?;
+            let panicked = |conn: &mut rusqlite::Connection, payload: Box<dyn Any + Send>| {
+                let reason = format!("could not be edited: {}", panic_message(payload.as_ref()));
+                quarantine::set_aside(conn, &id, &reason)
+            };
+            let loaded = match catch_unwind(AssertUnwindSafe(|| quarantine::load(conn, &id))) {
+                Ok(loaded) => loaded?,
+                Err(payload) => return Err(panicked(conn, payload)),
+            };
+            let (mut doc, before) = match loaded {
+                Loaded::Usable(doc, job) => (*doc, *job),
+                Loaded::SetAside(q) => return Err(quarantine::refused(&q)),
+                Loaded::Unusable(reason) => return Err(quarantine::set_aside(conn, &id, &reason)),
+            };
             check(conn, &before)?;
-            doc.set_actor(actor);
-            let change = doc
-                .edit(what, now_ms(), edit)
-                .map_err(ApiError::internal)?
-                .ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::CONFLICT,
-                        "no_change",
-                        "the job is already in that state",
-                    )
-                })?;
-            commit_edit(conn, &live, &user, &id, Some(&before), doc, vec![change]).map(Json)
+            let edited = catch_unwind(AssertUnwindSafe(|| {
+                doc.set_actor(actor);
+                let change = doc
+                    .edit(what, now_ms(), edit)
+                    .map_err(ApiError::internal)?
+                    .ok_or_else(|| {
+                        ApiError::new(
+                            StatusCode::CONFLICT,
+                            "no_change",
+                            "the job is already in that state",
+                        )
+                    })?;
+                Edited::new(doc, change)
+            }));
+            let edited = match edited {
+                Ok(edited) => edited?,
+                Err(payload) => return Err(panicked(conn, payload)),
+            };
+            commit_edit(conn, &live, &user, &id, Some(&before), edited).map(Json)
         })
         .await
 }
@@ -667,4 +736,150 @@ pub async fn cancel(
         },
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Config;
+    use crate::storage;
+
+    async fn setup() -> (tempfile::TempDir, AppState, AuthUser) {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::open(Config::new(dir.path())).unwrap();
+        let account = {
+            let conn = state.db.writer().unwrap();
+            accounts::create_user(
+                &conn,
+                "office",
+                "office",
+                Role::BackOffice,
+                "long-password-1",
+            )
+            .unwrap()
+        };
+        let user = AuthUser {
+            user_id: account.id,
+            username: "office".into(),
+            role: Role::BackOffice,
+            device_id: "office-pc".into(),
+            expires_at: i64::MAX,
+        };
+        (dir, state, user)
+    }
+
+    async fn new_job(state: &AppState, user: &AuthUser, customer: &str) -> String {
+        let req = CreateJob {
+            customer: Some(CustomerInput {
+                id: String::new(),
+                name: customer.into(),
+                phone: String::new(),
+                address: String::new(),
+                tier: general(),
+                region: String::new(),
+                site_distance: near(),
+            }),
+            customer_id: None,
+            product: Some(ProductInput {
+                model: "AC-9000".into(),
+                serial: String::new(),
+                purchase_date: None,
+            }),
+            product_id: None,
+            fault: "does not cool".into(),
+            complaint: false,
+            assignee: None,
+        };
+        let (_, Json(view)) = create(State(state.clone()), user.clone(), JsonBody(req))
+            .await
+            .unwrap();
+        view["id"].as_str().unwrap().to_string()
+    }
+
+    #[tokio::test]
+    async fn an_edit_that_panics_sets_the_job_aside_and_the_server_goes_on() {
+        let (_dir, state, user) = setup().await;
+        let job = new_job(&state, &user, "Zhang").await;
+        let before = state
+            .db
+            .read({
+                let job = job.clone();
+                move |c| Ok::<_, ApiError>(storage::load_doc(c, &job)?.map(|mut d| d.save()))
+            })
+            .await
+            .unwrap();
+
+        let err = edit(
+            state.clone(),
+            user.clone(),
+            job.clone(),
+            "classify",
+            |_, _| Ok(()),
+            |_| panic!("automerge exploded"),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            (err.status, err.code),
+            (StatusCode::CONFLICT, "quarantined")
+        );
+        assert!(
+            err.message
+                .contains("could not be edited: automerge exploded"),
+            "{}",
+            err.message
+        );
+
+        let (quarantined, after) = state
+            .db
+            .read({
+                let job = job.clone();
+                move |c| {
+                    Ok::<_, ApiError>((
+                        storage::quarantined(c, &job)?,
+                        storage::load_doc(c, &job)?.map(|mut d| d.save()),
+                    ))
+                }
+            })
+            .await
+            .unwrap();
+        let quarantined = quarantined.unwrap();
+        assert_eq!(
+            quarantined.reason,
+            "could not be edited: automerge exploded"
+        );
+        // Nothing of the edit was stored.
+        assert_eq!(before, after);
+
+        // The job is refused from now on, without touching it again.
+        let err = edit(
+            state.clone(),
+            user.clone(),
+            job.clone(),
+            "classify",
+            |_, _| Ok(()),
+            |job| job.feedback_category = Some("product".into()),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.code, "quarantined");
+        let err = get(State(state.clone()), user.clone(), Path(job.clone()))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, "quarantined");
+
+        // Other jobs are created and edited as before, on the same writer.
+        let other = new_job(&state, &user, "Li").await;
+        let Json(view) = edit(
+            state.clone(),
+            user.clone(),
+            other.clone(),
+            "classify",
+            |_, _| Ok(()),
+            |job| job.feedback_category = Some("product".into()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(view["document"]["feedback_category"], "product");
+    }
 }

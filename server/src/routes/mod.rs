@@ -9,6 +9,7 @@ mod jobs;
 mod json;
 mod live;
 mod params;
+mod quarantine;
 mod registry;
 mod reports;
 mod review;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/jobs/{id}/cancel", post(jobs::cancel))
         .route("/v1/review/jobs", get(review::list))
         .route("/v1/review/jobs/{id}", get(review::detail))
+        .route("/v1/quarantine", get(quarantine::list))
         .route("/v1/reports/satisfaction", get(reports::satisfaction))
         .route("/v1/reports/service-levels", get(reports::service_levels))
         .route("/v1/reports/parts", get(reports::parts_report))

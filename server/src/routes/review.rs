@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 
 use super::exports::{Format, respond};
 use super::params::{Params, check_technician};
+use super::quarantine::{self, Loaded};
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::reports::review::{self, JobFilter};
-use crate::storage;
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 
@@ -76,17 +76,51 @@ pub async fn detail(
     if !onsite_sync::server::valid_doc_id(&id) {
         return Err(ApiError::bad_request("job ids are lowercase UUIDs"));
     }
-    state
+    let again = id.clone();
+    // Read beside the writer. Only a document found unusable is looked at again, on the
+    // writer, which sets it aside.
+    match state
         .db
-        .read(move |conn| {
-            let mut job = review::detail(conn, &id)?
-                .ok_or_else(|| ApiError::not_found("no job with that id"))?;
-            // The edit history is the one thing not in the query tables: it is read from
-            // this one document, never per row of a list or report.
-            let mut doc = storage::load_doc(conn, &id)?
-                .ok_or_else(|| ApiError::not_found("no job with that id"))?;
+        .read(move |conn| detail_of(conn, &id, false))
+        .await?
+    {
+        Some(job) => Ok(Json(job)),
+        None => state
+            .db
+            .write(move |conn| detail_of(conn, &again, true))
+            .await?
+            .map(Json)
+            .ok_or_else(|| ApiError::internal("an unusable job was not set aside")),
+    }
+}
+
+/// The detail from the query tables, with the edit history from the document, or with
+/// `quarantined` (and no history) when the document is set aside. `None` for an unusable
+/// document found on a reader (`writer` false).
+fn detail_of(
+    conn: &mut rusqlite::Connection,
+    id: &str,
+    writer: bool,
+) -> Result<Option<Value>, ApiError> {
+    let mut job =
+        review::detail(conn, id)?.ok_or_else(|| ApiError::not_found("no job with that id"))?;
+    // The edit history is the one thing not in the query tables: it is read from this one
+    // document, never per row of a list or report.
+    let set_aside = match quarantine::load(conn, id)? {
+        Loaded::Usable(mut doc, _) => {
             job["history"] = Value::Array(review::history(conn, &mut doc)?);
-            Ok(Json(job))
-        })
-        .await
+            None
+        }
+        Loaded::SetAside(q) => Some(q),
+        Loaded::Unusable(reason) if writer => Some(quarantine::record(conn, id, &reason)?),
+        Loaded::Unusable(_) => return Ok(None),
+    };
+    job["quarantined"] = match &set_aside {
+        Some(q) => {
+            job["history"] = Value::Array(Vec::new());
+            quarantine::json(q)
+        }
+        None => Value::Null,
+    };
+    Ok(Some(job))
 }
