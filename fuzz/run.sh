@@ -49,8 +49,11 @@ for target in "${TARGETS[@]}"; do
     grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$log" || true
     echo "corpus: $(ls "$work" | wc -l) inputs in $work, $(ls "fuzz/corpus/$target" | wc -l) seeds"
     if [ "$status" -ne 0 ] || [ -n "$new" ]; then
-        echo "!! fuzz: $target failed (exit $status); the end of its log:"
-        tail -n 80 "$log"
+        echo "!! fuzz: $target failed (exit $status); the whole log is $log"
+        grep -m1 -A1 -E 'panicked at|ERROR: libFuzzer' "$log" || tail -n 40 "$log"
+        echo "   backtrace, this repository's frames:"
+        grep -B1 -E '^ +at \./' "$log" | grep -v '^--$' | head -n 40 || true
+        grep -E '^SUMMARY|Test unit written' "$log" || true
         for f in $new; do
             echo "!! crash input: $artifacts/$f"
             echo "   replay:   cargo fuzz run --sanitizer none $target $artifacts/$f"
