@@ -1,4 +1,4 @@
-//! Realistic job content for the benchmark (BENCH.md scenario 1).
+//! Realistic job content for the benchmark (docs/benchmarks.md scenario 1).
 
 use onsite_client::{Client, NewJob, PartInput};
 use onsite_domain::forms::DEFAULT_TEMPLATE_ITEMS;

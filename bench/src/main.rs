@@ -1,6 +1,6 @@
 //! # onsite-bench
 //!
-//! The benchmark scenarios of BENCH.md, against a real `onsite serve` process on
+//! The benchmark scenarios of docs/benchmarks.md, against a real `onsite serve` process on
 //! 127.0.0.1. Prints one JSON object on stdout; progress goes to stderr.
 //!
 //! ```sh
@@ -14,7 +14,7 @@ mod server;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "onsite-bench", about = "Onsite benchmark scenarios (BENCH.md)")]
+#[command(name = "onsite-bench", about = "Onsite benchmark scenarios (docs/benchmarks.md)")]
 struct Cli {
     #[command(subcommand)]
     scenario: Scenario,

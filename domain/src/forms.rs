@@ -1,4 +1,4 @@
-//! The five-level satisfaction scale and its formulas (DOMAIN.md, 客户满意度).
+//! The five-level satisfaction scale and its formulas (客户满意度).
 
 /// One level of the scale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -105,7 +105,7 @@ pub struct TemplateItem {
 pub const DEFAULT_TEMPLATE_ID: &str = "csat-onsite";
 pub const DEFAULT_TEMPLATE_VERSION: i64 = 1;
 
-/// The built-in on-site template, csat-onsite v1, in the order DOMAIN.md gives.
+/// The built-in on-site template, csat-onsite v1, in the order of the after-sales procedure.
 pub const DEFAULT_TEMPLATE_ITEMS: [TemplateItem; 11] = [
     item("overall", "整体满意度", "Overall satisfaction"),
     item("quality", "质量", "Product quality"),

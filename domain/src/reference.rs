@@ -1,5 +1,5 @@
 //! Reference data the server owns and devices read: the parts catalog, versioned form
-//! templates and a technician's van stock (DOMAIN.md, Parts and Satisfaction).
+//! templates and a technician's van stock (Parts and Satisfaction).
 //!
 //! These types travel down in the sync protocol (`onsite_sync::wire::ReferenceDelta`) and
 //! are what the client core keeps and shows; the rules that make one valid live here so
@@ -54,7 +54,7 @@ pub struct StockLevel {
 }
 
 impl FormTemplate {
-    /// The built-in csat-onsite v1 of DOMAIN.md: eleven items, then a suggestion. Every
+    /// The built-in csat-onsite v1: eleven items, then a suggestion. Every
     /// server and device knows it without syncing.
     pub fn builtin() -> FormTemplate {
         FormTemplate {

@@ -1,4 +1,4 @@
-//! Service-level clocks and the DAP flag (DOMAIN.md, Service levels and Flags).
+//! Service-level clocks and the DAP flag (Service levels and Flags).
 //!
 //! Each clock is measured on the device timestamps carried by the timeline events; the
 //! targets are configuration and live with whoever reports on them, not here.
@@ -29,7 +29,7 @@ pub fn is_dap(job: &Job) -> bool {
     (0..=DAP_DAYS).contains(&days)
 }
 
-/// Durations of the DOMAIN.md clocks for one job, in milliseconds; `None` until both ends
+/// Durations of the the after-sales practice clocks for one job, in milliseconds; `None` until both ends
 /// of a clock have been recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Clocks {
@@ -67,7 +67,7 @@ pub fn clocks(job: &Job) -> Clocks {
     }
 }
 
-/// Default targets of DOMAIN.md, in milliseconds.
+/// Default targets, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Targets {
     pub response_ms: i64,

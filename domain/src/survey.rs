@@ -1,4 +1,4 @@
-//! Routine surveys (定期满意度调查) of DOMAIN.md: key customers every quarter, general
+//! Routine surveys (定期满意度调查): key customers every quarter, general
 //! customers every half year; a round is reported as valid only with enough returned forms,
 //! and a competitor is compared side by side only with enough forms about it.
 

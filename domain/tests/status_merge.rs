@@ -22,6 +22,7 @@ fn event(id: &str, kind: EventKind, at: i64, by: &str) -> Event {
 fn assigned_job() -> JobDoc {
     let job = Job {
         id: "job".into(),
+        origin: "hotline".into(),
         assignee: Some("tech".into()),
         events: vec![event("r", EventKind::Reported, T0, "office")],
         ..Job::default()

@@ -200,7 +200,7 @@ pub fn technician_edit(job: &mut Job) {
         .insert("f1".into(), form("f1", "wang", "quality", 10));
     job.notes
         .insert("n1".into(), note("n1", "wang", "compressor relay"));
-    job.diagnosis = Text::with_value("relay burnt; 继电器烧坏");
+    job.diagnosis.update("relay burnt; 继电器烧坏");
 }
 
 fn build() -> World {

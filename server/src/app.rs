@@ -24,7 +24,7 @@ pub struct Config {
     /// Sign-in attempts allowed per minute for one account, and from one address.
     pub login_per_account_per_minute: u32,
     pub login_per_address_per_minute: u32,
-    /// Service-level targets of the reports (DOMAIN.md defaults); a request may override them.
+    /// Service-level targets of the reports (the after-sales practice defaults); a request may override them.
     pub sla_targets: onsite_domain::service::Targets,
 }
 

@@ -246,7 +246,7 @@ type Upload = Result<Vec<Change>, Refusal>;
 fn decode_changes<E: std::error::Error>(
     docs: &[DocChanges],
 ) -> Result<Vec<(String, Upload)>, HandleError<E>> {
-    let mut out = Vec::with_capacity(docs.len());
+    let mut out: Vec<(String, Upload)> = Vec::with_capacity(docs.len());
     for dc in docs {
         if !valid_doc_id(&dc.doc) {
             return Err(HandleError::BadRequest(format!(
@@ -257,6 +257,7 @@ fn decode_changes<E: std::error::Error>(
         let size = dc.changes.iter().map(|c| c.len()).sum::<usize>()
             + dc.whole.as_ref().map_or(0, |w| w.len());
         if size > limits::MAX_UPLOAD_BYTES {
+            out.retain(|(doc, _)| doc != &dc.doc);
             out.push((
                 dc.doc.clone(),
                 Err(Refusal {
@@ -292,7 +293,13 @@ fn decode_changes<E: std::error::Error>(
                 })?;
             changes.push(change);
         }
-        out.push((dc.doc.clone(), Ok(changes)));
+        // Two entries for one job are one upload: judged and stored together, so that
+        // neither's changes are acknowledged without being in the stored job.
+        match out.iter_mut().find(|(doc, _)| doc == &dc.doc) {
+            Some((_, Ok(earlier))) => earlier.extend(changes),
+            Some((_, Err(_))) => {}
+            None => out.push((dc.doc.clone(), Ok(changes))),
+        }
     }
     Ok(out)
 }

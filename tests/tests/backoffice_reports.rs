@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
 //! Reports through the HTTP API on data synced from a device: the worked example of
-//! DOMAIN.md, corrective actions, the remaining coefficient, configurable service-level
+//! the after-sales practice, corrective actions, the remaining coefficient, configurable service-level
 //! targets, and exports as CSV and XLSX read back with their Chinese labels.
 
 use calamine::{Data, Reader, Xlsx};
@@ -33,7 +33,7 @@ struct World {
     phone: Device,
 }
 
-/// The worked example of DOMAIN.md: 5 returned forms × 5 items = 25 answers, 10 very
+/// The worked example: 5 returned forms × 5 items = 25 answers, 10 very
 /// satisfied, 5 satisfied, 6 basically satisfied, 3 dissatisfied, 1 very dissatisfied,
 /// answered on a technician's phone offline and synced.
 async fn worked_example() -> World {

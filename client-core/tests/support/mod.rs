@@ -306,12 +306,12 @@ impl FakeServer {
         let mut doc = JobDoc::load(&bytes).unwrap();
         doc.set_actor(ActorId::random());
         let change = doc
-            .edit("approve", 9_000_000_000_000, |job| {
+            .edit("approve", 4_000_000_000_000, |job| {
                 job.reviews.push(ReviewDecision {
                     id: uuid::Uuid::new_v4().to_string(),
                     decision: Decision::Approved,
                     comment: String::new(),
-                    at: 9_000_000_000_000,
+                    at: 4_000_000_000_000,
                     by: "office".into(),
                 })
             })

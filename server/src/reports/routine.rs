@@ -1,5 +1,5 @@
 //! Routine surveys (定期满意度调查): rounds per customer tier, the forms customers return,
-//! and the round's report with the validity and comparison rules of DOMAIN.md
+//! and the round's report with the validity and comparison rules
 //! (`onsite_domain::survey`), summed in SQL.
 
 use std::collections::BTreeMap;

@@ -1,4 +1,4 @@
-//! Satisfaction (客户满意度) of DOMAIN.md, summed in SQL over `form_answers`, with the
+//! Satisfaction (客户满意度), summed in SQL over `form_answers`, with the
 //! formulas themselves taken from `onsite_domain::forms`.
 //!
 //! Which answers count: those of *submitted* forms whose submission falls in the period.

@@ -1,4 +1,4 @@
-//! Service levels (SLA): for each clock of DOMAIN.md, the share of jobs that met its target.
+//! Service levels (SLA): for each clock, the share of jobs that met its target.
 //!
 //! The durations are measured per job by `onsite_domain::service::clocks` from the device
 //! timestamps of the events and stored in the `jobs` query table; this module only counts
@@ -65,7 +65,7 @@ pub struct Levels {
     pub arrival: Met,
     pub diagnosis: Met,
     pub handling: Met,
-    /// The handling target is on the average (DOMAIN.md); the per-job share is given too.
+    /// The handling target is on the average; the per-job share is given too.
     pub handling_avg_ms: Option<f64>,
 }
 

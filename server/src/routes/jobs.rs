@@ -348,12 +348,7 @@ fn commit_edit(
             bytes: change.raw_bytes().to_vec(),
         }],
         created: before.is_none(),
-        authored: {
-            let mut actors: Vec<automerge::ActorId> =
-                changes.iter().map(|c| c.actor_id().clone()).collect();
-            actors.dedup();
-            actors
-        },
+        authored: vec![change.actor_id().clone()],
         job: after,
     };
     let peer = Peer {
@@ -657,7 +652,7 @@ pub async fn list(
         .await
 }
 
-/// Responsible departments of DOMAIN.md: R&D, customer service, production, quality, supply.
+/// Responsible departments: R&D, customer service, production, quality, supply.
 pub use onsite_domain::job::DEPARTMENTS;
 
 #[derive(Debug, Deserialize)]
