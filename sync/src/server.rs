@@ -49,6 +49,26 @@ pub struct DocWrite {
     /// The changes that were new to the server, in causal order.
     pub changes: Vec<NewChange>,
     pub created: bool,
+    /// When and from how far off a clock the changes reached the server, for judging the
+    /// device times in them (`onsite_domain::evidence`). `None`: not known, and nothing is
+    /// to be judged on it.
+    pub received: Option<Received>,
+}
+
+/// When a write reached the server, and the sender's clock at that moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Received {
+    /// The server clock ([`ServerStore::now_ms`]), ms since the Unix epoch.
+    pub at_ms: i64,
+    /// The sender's clock when it made the request (`SyncRequest::clock`), if it said.
+    pub device_clock_ms: Option<i64>,
+}
+
+impl Received {
+    /// Server clock − device clock: positive when the device is behind.
+    pub fn device_offset_ms(&self) -> Option<i64> {
+        self.device_clock_ms.map(|d| self.at_ms.saturating_sub(d))
+    }
 }
 
 #[derive(Debug)]
@@ -138,6 +158,9 @@ pub trait ServerStore {
     /// Sets a stored document aside that cannot be loaded or judged, with a reason the back
     /// office can read; devices are no longer sent it. Durable when it returns.
     fn quarantine(&mut self, doc_id: &str, reason: &str) -> Result<(), Self::Error>;
+    /// The server clock, ms since the Unix epoch: when the writes about to be committed
+    /// were received ([`Received::at_ms`]).
+    fn now_ms(&mut self) -> i64;
 }
 
 /// Reference data read for a peer (see [`ServerStore::read_reference`]).
@@ -303,6 +326,13 @@ fn sync<S: ServerStore>(
         }
     }
     if !writes.is_empty() {
+        let received = Received {
+            at_ms: store.now_ms(),
+            device_clock_ms: req.clock,
+        };
+        for w in &mut writes {
+            w.received = Some(received);
+        }
         store.commit(peer, writes).map_err(HandleError::Store)?;
     }
     let pull = match req.pull {
@@ -404,6 +434,7 @@ fn accept_changes<S: ServerStore>(
         saved: doc.save(),
         changes: new,
         created,
+        received: None,
     })))
 }
 
@@ -536,7 +567,16 @@ fn repair<S: ServerStore>(
                 refused: Some(refusal(&req.doc, r)),
             });
         }
-        Accept::Write(w) => {
+        Accept::Write(mut w) => {
+            // A repair carries no device clock: when, but not how far off. And a job the
+            // server first hears of in a repair is one it lost in a restore (or one its
+            // device could not upload in order): when it first came is not known.
+            if !w.created {
+                w.received = Some(Received {
+                    at_ms: store.now_ms(),
+                    device_clock_ms: None,
+                });
+            }
             let doc = JobDoc::load(&w.saved)
                 .map_err(|e| HandleError::BadRequest(format!("document cannot be saved: {e}")))?;
             store.commit(peer, vec![*w]).map_err(HandleError::Store)?;
