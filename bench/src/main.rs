@@ -14,7 +14,10 @@ mod server;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "onsite-bench", about = "Onsite benchmark scenarios (docs/benchmarks.md)")]
+#[command(
+    name = "onsite-bench",
+    about = "Onsite benchmark scenarios (docs/benchmarks.md)"
+)]
 struct Cli {
     #[command(subcommand)]
     scenario: Scenario,

@@ -10,7 +10,7 @@ use onsite_sync::client::{ClientSync, SyncError, SyncOptions, SyncReport};
 use onsite_sync::wire::{self, Cursor, Response};
 
 use crate::background::SyncTracker;
-use crate::clock;
+use crate::clock::{self, Clock};
 use crate::error::{Error, Result};
 use crate::listeners::{JobsListener, ListenerHandle, Listeners};
 use crate::ops::{self, Author, NewJob, PartInput};
@@ -37,6 +37,8 @@ struct Inner {
     options: SyncOptions,
     /// Sync status, its listeners and the background task (see `background`).
     sync_tracker: SyncTracker,
+    /// The time written into documents and sent with each sync.
+    clock: Clock,
 }
 
 impl std::fmt::Debug for Client {
@@ -58,6 +60,23 @@ impl Inner {
 impl Client {
     /// Opens (or creates) the store in `dir`. Works offline; nothing touches the network.
     pub fn open(dir: impl AsRef<Path>) -> Result<Client> {
+        Client::open_with(dir, Clock::default())
+    }
+
+    /// [`Client::open`] with a clock of the caller's instead of the device clock, in ms
+    /// since the Unix epoch: for tests of what the server makes of a device whose clock is
+    /// wrong. It gives the times written into documents (events, reports, answers, parts
+    /// lines) and the clock sent with each sync; the store's own bookkeeping and the
+    /// session's token expiry keep the device clock.
+    #[doc(hidden)]
+    pub fn open_with_clock(
+        dir: impl AsRef<Path>,
+        clock: impl Fn() -> i64 + Send + Sync + 'static,
+    ) -> Result<Client> {
+        Client::open_with(dir, Clock::new(clock))
+    }
+
+    fn open_with(dir: impl AsRef<Path>, clock: Clock) -> Result<Client> {
         let store = Store::open(dir)?;
         Ok(Client {
             inner: Arc::new(Inner {
@@ -68,6 +87,7 @@ impl Client {
                 listeners: Listeners::default(),
                 options: SyncOptions::default(),
                 sync_tracker: SyncTracker::default(),
+                clock,
             }),
         })
     }
@@ -179,7 +199,7 @@ impl Client {
                 &mut store,
                 Author {
                     actor: &actor,
-                    at: clock::now_ms(),
+                    at: self.inner.clock.now_ms(),
                 },
             )?
         };
@@ -417,7 +437,13 @@ impl Client {
     async fn run_sync(&self, mut credentials: Credentials) -> (SyncReport, Result<()>) {
         let mut engine = ClientSync::new(self.inner.options.clone());
         loop {
-            let (back, next) = match self.engine_step(engine, |e, s| e.next_request(s)).await {
+            // The clock when the request is made: the server compares it with its own.
+            let now = self.inner.clock.now_ms();
+            let step = move |e: &mut ClientSync, s: &mut Store| {
+                e.set_clock(now);
+                e.next_request(s)
+            };
+            let (back, next) = match self.engine_step(engine, step).await {
                 Ok(stepped) => stepped,
                 Err(e) => return (SyncReport::default(), Err(e)),
             };

@@ -1,8 +1,9 @@
 //! # onsite-domain
 //!
 //! The pure rules of Onsite: the job document schema, status derivation, the satisfaction
-//! scale and formulas, the routine-survey rules, the write policy of each role, and the
-//! reference data (parts catalog, form templates, van stock) the server owns. No IO, no async.
+//! scale and formulas, the routine-survey rules, the write policy of each role, the
+//! reference data (parts catalog, form templates, van stock) the server owns, and when a
+//! device's clock is not to be believed (`evidence`). No IO, no async.
 //!
 //! ```
 //! use onsite_domain::{Job, JobDoc, EventKind, Event, Status, derive_status};
@@ -23,6 +24,7 @@
 //! ```
 
 pub mod document;
+pub mod evidence;
 pub mod forms;
 pub mod job;
 pub mod policy;

@@ -200,7 +200,7 @@ const ENDPOINTS: &[Endpoint] = &[
         Get,
         "/v1/review/jobs/{id}",
         "review",
-        "a job's detail, timeline and edit history",
+        "a job's detail, timeline (with each event's receipt and time flags) and edit history",
         &[],
     ),
     ep(
@@ -237,7 +237,7 @@ const ENDPOINTS: &[Endpoint] = &[
         Get,
         "/v1/reports/service-levels",
         "reports",
-        "share of jobs meeting each clock",
+        "share of jobs meeting each clock, and jobs whose device times are in doubt",
         &[
             PERIOD,
             &[

@@ -5,7 +5,7 @@
 
 use rusqlite::Connection;
 
-pub const CURRENT_VERSION: i64 = 5;
+pub const CURRENT_VERSION: i64 = 6;
 
 const V1: &str = "
 CREATE TABLE meta (
@@ -376,6 +376,21 @@ CREATE TABLE quarantine (
 ) WITHOUT ROWID;
 ";
 
+/// Device time is evidence, not truth (onsite_domain::evidence): when each timeline event
+/// first reached the server and how far the uploading device's clock was from the server's
+/// at that sync, kept from the first projection of the event on; and when the job itself
+/// first reached the server. Rows stored before this step know none of it (NULL), and raise
+/// no flag: nothing is guessed.
+const V6: &str = "
+ALTER TABLE job_events ADD COLUMN received_at INTEGER;
+-- Server clock − device clock at the sync that brought the event; 0 for the server's own
+-- edits, NULL when the device did not send its clock.
+ALTER TABLE job_events ADD COLUMN device_offset_ms INTEGER;
+ALTER TABLE jobs ADD COLUMN created_at INTEGER;
+-- onsite_domain::evidence::Flags::bits of the events the service-level clocks use, together.
+ALTER TABLE jobs ADD COLUMN time_flags INTEGER NOT NULL DEFAULT 0;
+";
+
 /// Brings the database to [`CURRENT_VERSION`].
 pub fn migrate(conn: &mut Connection) -> Result<(), SchemaError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -403,6 +418,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), SchemaError> {
             }
             3 => tx.execute_batch(V4)?,
             4 => tx.execute_batch(V5)?,
+            5 => tx.execute_batch(V6)?,
             _ => unreachable!("every version below CURRENT_VERSION has an upgrade step"),
         }
         at += 1;
@@ -465,6 +481,30 @@ mod tests {
             )
             .unwrap();
         assert_eq!((kind.as_str(), status.as_str()), ("accepted", "accepted"));
+    }
+
+    #[test]
+    fn v6_leaves_the_receipt_of_events_stored_before_it_unknown() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for step in [V1, V2, V3, V4, V5] {
+            conn.execute_batch(step).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 5).unwrap();
+        conn.execute(
+            "INSERT INTO job_events (doc_id, event_id, kind, at, by_user)
+             VALUES ('j', 'e', 'accepted', 5, 't')",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let receipt: (Option<i64>, Option<i64>) = conn
+            .query_row(
+                "SELECT received_at, device_offset_ms FROM job_events",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(receipt, (None, None));
     }
 
     #[test]

@@ -178,7 +178,7 @@ impl ServerStore for SqliteStore<'_> {
                      assignee = excluded.assignee, updated_seq = excluded.updated_seq",
                 params![w.doc_id, w.saved, w.job.assignee, seq],
             )?;
-            projection::upsert_job(&tx, &w.doc_id, &w.job, seq as u64)?;
+            projection::upsert_job_received(&tx, &w.doc_id, &w.job, seq as u64, w.received)?;
             let old = old_assignee.flatten();
             news |= last_seq.is_some() || old != w.job.assignee;
             technicians.extend(old.iter().chain(&w.job.assignee).cloned());
@@ -376,5 +376,9 @@ impl ServerStore for SqliteStore<'_> {
             params![doc_id, reason, chrono::Utc::now().timestamp()],
         )?;
         Ok(())
+    }
+
+    fn now_ms(&mut self) -> i64 {
+        chrono::Utc::now().timestamp_millis()
     }
 }

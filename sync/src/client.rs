@@ -167,6 +167,8 @@ pub struct ClientSync {
     /// uploaded or repaired again in this run.
     deferred: BTreeSet<String>,
     pull_done: bool,
+    /// The device clock for the next request (see [`ClientSync::set_clock`]).
+    clock: Option<i64>,
     report: SyncReport,
 }
 
@@ -196,8 +198,17 @@ impl ClientSync {
             scope: None,
             deferred: BTreeSet::new(),
             pull_done: false,
+            clock: None,
             report: SyncReport::default(),
         }
+    }
+
+    /// The device clock now, in ms since the Unix epoch: sent with the next `sync` request
+    /// (`SyncRequest::clock`), so that the server can tell how far this device's clock is
+    /// from its own. The engine reads no clock itself; without this, the request carries
+    /// none. Set it before each [`ClientSync::next_request`].
+    pub fn set_clock(&mut self, now_ms: i64) {
+        self.clock = Some(now_ms);
     }
 
     pub fn report(&self) -> &SyncReport {
@@ -310,6 +321,7 @@ impl ClientSync {
                         push: group_by_doc(store, &pushed)?,
                         pull: Some(pull),
                         reference: None,
+                        clock: self.clock,
                     });
                     self.sent = Sent::Sync { pushed };
                     return Ok(Some(request));

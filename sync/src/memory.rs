@@ -8,7 +8,9 @@ use std::convert::Infallible;
 use onsite_domain::{CatalogItem, FormTemplate, JobDoc, StockLevel};
 
 use crate::client::{ClientCommit, ClientStore, ConflictRecord, Pending};
-use crate::server::{ActorOwner, DocWrite, FeedItem, FeedRead, Peer, ReferenceRead, ServerStore};
+use crate::server::{
+    ActorOwner, DocWrite, FeedItem, FeedRead, Peer, Received, ReferenceRead, ServerStore,
+};
 use crate::wire::Cursor;
 
 #[derive(Debug, Clone)]
@@ -46,6 +48,10 @@ pub struct MemoryServerStore {
     actors: BTreeMap<Vec<u8>, ActorOwner>,
     /// Quarantined documents and why.
     pub quarantined: BTreeMap<String, String>,
+    /// The server clock ([`ServerStore::now_ms`]): whatever the test sets.
+    pub clock_ms: i64,
+    /// What each document's latest write said of its receipt.
+    pub received: BTreeMap<String, Option<Received>>,
 }
 
 /// Reference data, each entry stamped with the reference sequence of its last write.
@@ -156,6 +162,7 @@ impl ServerStore for MemoryServerStore {
                 }
             }
             self.docs.insert(w.doc_id.clone(), w.saved);
+            self.received.insert(w.doc_id.clone(), w.received);
             let old = self.assignee.get(&w.doc_id).cloned().flatten();
             let new = w.job.assignee.clone();
             if old != new {
@@ -304,6 +311,10 @@ impl ServerStore for MemoryServerStore {
         self.quarantined
             .insert(doc_id.to_string(), reason.to_string());
         Ok(())
+    }
+
+    fn now_ms(&mut self) -> i64 {
+        self.clock_ms
     }
 }
 

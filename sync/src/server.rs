@@ -56,6 +56,26 @@ pub struct DocWrite {
     /// The Automerge actors the peer wrote these changes with: the store records the peer
     /// as their owner. Changes of other actors are work the peer relays after a restore.
     pub authored: Vec<ActorId>,
+    /// When and from how far off a clock the changes reached the server, for judging the
+    /// device times in them (`onsite_domain::evidence`). `None`: not known, and nothing is
+    /// to be judged on it.
+    pub received: Option<Received>,
+}
+
+/// When a write reached the server, and the sender's clock at that moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Received {
+    /// The server clock ([`ServerStore::now_ms`]), ms since the Unix epoch.
+    pub at_ms: i64,
+    /// The sender's clock when it made the request (`SyncRequest::clock`), if it said.
+    pub device_clock_ms: Option<i64>,
+}
+
+impl Received {
+    /// Server clock − device clock: positive when the device is behind.
+    pub fn device_offset_ms(&self) -> Option<i64> {
+        self.device_clock_ms.map(|d| self.at_ms.saturating_sub(d))
+    }
 }
 
 #[derive(Debug)]
@@ -153,6 +173,9 @@ pub trait ServerStore {
     /// Sets a stored document aside that cannot be loaded or judged, with a reason the back
     /// office can read; devices are no longer sent it. Durable when it returns.
     fn quarantine(&mut self, doc_id: &str, reason: &str) -> Result<(), Self::Error>;
+    /// The server clock, ms since the Unix epoch: when the writes about to be committed
+    /// were received ([`Received::at_ms`]).
+    fn now_ms(&mut self) -> i64;
 }
 
 /// Reference data read for a peer (see [`ServerStore::read_reference`]).
@@ -363,6 +386,13 @@ fn sync<S: ServerStore>(
         }
     }
     if !writes.is_empty() {
+        let received = Received {
+            at_ms: store.now_ms(),
+            device_clock_ms: req.clock,
+        };
+        for w in &mut writes {
+            w.received = Some(received);
+        }
         store.commit(peer, writes).map_err(HandleError::Store)?;
     }
     let pull = match req.pull {
@@ -666,6 +696,7 @@ fn judge(
         changes,
         created,
         authored: Vec::new(),
+        received: None,
     })
 }
 
@@ -819,7 +850,18 @@ fn repair<S: ServerStore>(
     let waiting = matches!(outcome, Accept::MissingDeps);
     match outcome {
         Accept::Refused(r) => return Ok(refuse_with(r)),
-        Accept::Write(w) => store.commit(peer, vec![*w]).map_err(HandleError::Store)?,
+        Accept::Write(mut w) => {
+            // A repair carries no device clock: when, but not how far off. And a job the
+            // server first hears of in a repair is one it lost in a restore (or one its
+            // device could not upload in order): when it first came is not known.
+            if !w.created {
+                w.received = Some(Received {
+                    at_ms: store.now_ms(),
+                    device_clock_ms: None,
+                });
+            }
+            store.commit(peer, vec![*w]).map_err(HandleError::Store)?
+        }
         Accept::MissingDeps | Accept::Nothing => {}
     }
     let mut state = automerge::sync::State::new();

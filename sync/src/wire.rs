@@ -41,6 +41,12 @@ pub struct SyncRequest {
     /// silently stripped of it.
     #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
     pub reference: Option<ReferenceDelta>,
+    /// The device clock when the request was made, ms since the Unix epoch. The server
+    /// compares it with its own to judge the device times of the pushed changes (see
+    /// `onsite_domain::evidence`); left out by software before it existed, and then the
+    /// device's offset is unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<i64>,
 }
 
 /// Automerge changes of one document, each in its binary form.
@@ -270,6 +276,7 @@ mod tests {
                 reference: Some(3),
             }),
             reference: None,
+            clock: Some(1_794_823_200_000),
         });
         let frame = encode(&req);
         assert_eq!(decode::<Request>(&frame).unwrap(), req);
@@ -287,6 +294,32 @@ mod tests {
             FrameError::BadMagic
         );
         assert_eq!(decode::<Request>(b"ON").unwrap_err(), FrameError::Truncated);
+    }
+
+    /// A sync request as software before the device clock encoded it.
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct OldSync {
+        push: Vec<DocChanges>,
+        pull: Option<PullRequest>,
+    }
+
+    #[test]
+    fn the_device_clock_is_optional_both_ways() {
+        let old = OldSync {
+            push: Vec::new(),
+            pull: None,
+        };
+        let new: SyncRequest = decode(&encode(&old)).unwrap();
+        assert_eq!(new.clock, None, "an old client sends no clock");
+        assert_eq!(encode(&new), encode(&old), "nothing added when unknown");
+        let with = SyncRequest {
+            clock: Some(1_794_823_200_000),
+            ..new
+        };
+        let back: SyncRequest = decode(&encode(&with)).unwrap();
+        assert_eq!(back.clock, Some(1_794_823_200_000));
+        let old_back: OldSync = decode(&encode(&with)).unwrap();
+        assert_eq!(old_back, old, "an old server ignores the clock");
     }
 
     /// The request and page as software before reference data encoded them.

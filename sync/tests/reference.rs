@@ -142,6 +142,7 @@ fn older_clients_get_no_reference_data_and_devices_cannot_upload_it() {
             reference: None,
         }),
         reference: None,
+        clock: None,
     });
     let Response::Sync(SyncResponse {
         pull: Some(PullReply::Page(page)),
@@ -160,6 +161,7 @@ fn older_clients_get_no_reference_data_and_devices_cannot_upload_it() {
             catalog: vec![item("A", 0)],
             ..ReferenceDelta::default()
         }),
+        clock: None,
     });
     let err = handle(&mut server, &wang, crafted).unwrap_err();
     assert!(matches!(err, HandleError::ReadOnly(_)), "{err}");

@@ -372,6 +372,17 @@ impl Device {
         Ok(Device { client, dir })
     }
 
+    /// [`Device::sign_in`] on a device whose clock is `skew_ms` off the true time (ahead
+    /// when positive): the times it writes into jobs and sends with each sync.
+    pub async fn sign_in_skewed(url: &str, username: &str, skew_ms: i64) -> anyhow::Result<Device> {
+        let dir = tempfile::tempdir()?;
+        let client = onsite_client::Client::open_with_clock(dir.path(), move || {
+            chrono::Utc::now().timestamp_millis() + skew_ms
+        })?;
+        client.sign_in(url, username, PASSWORD).await?;
+        Ok(Device { client, dir })
+    }
+
     /// Closes and reopens the store from disk, as after the app was killed.
     pub fn reopen(self) -> anyhow::Result<Device> {
         let Device { client, dir } = self;

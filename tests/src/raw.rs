@@ -63,6 +63,7 @@ impl RawDevice {
                 reference: None,
             }),
             reference: None,
+            clock: None,
         });
         let (status, response) = self.send(&request).await?;
         let Response::Sync(SyncResponse {
@@ -88,6 +89,7 @@ impl RawDevice {
             }],
             pull: None,
             reference: None,
+            clock: None,
         }))
         .await
     }

@@ -55,6 +55,7 @@ fn push(doc: &str, changes: Vec<Vec<u8>>) -> Vec<u8> {
             reference: None,
         }),
         reference: None,
+        clock: None,
     }))
 }
 

@@ -408,6 +408,7 @@ async fn reference_endpoints_refuse_other_roles_and_bad_input_changes_nothing() 
             }],
             ..ReferenceDelta::default()
         }),
+        clock: None,
     });
     let (status, answer) = raw.send(&crafted).await.unwrap();
     assert_eq!(status, 403);
@@ -426,6 +427,7 @@ async fn reference_endpoints_refuse_other_roles_and_bad_input_changes_nothing() 
             reference: Some(0),
         }),
         reference: None,
+        clock: None,
     });
     let (status, answer) = raw.send(&honest).await.unwrap();
     assert_eq!(status, 200);

@@ -253,6 +253,7 @@ impl FakeServer {
             }],
             pull: None,
             reference: None,
+            clock: None,
         });
         let response = handle(
             &mut *self.state.store.lock().unwrap(),

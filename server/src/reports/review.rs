@@ -2,6 +2,7 @@
 //! document's own change metadata joined with the feed (who uploaded each change).
 
 use onsite_domain::JobDoc;
+use onsite_domain::evidence::{Flags, creation_reference, time_flags};
 use onsite_domain::forms::Satisfaction;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
@@ -172,7 +173,8 @@ pub fn detail(conn: &Connection, doc_id: &str) -> rusqlite::Result<Option<Value>
                     j.customer_region, j.site_distance, j.product_model, j.product_serial,
                     j.purchase_date, j.reported_at, j.completed_at, j.feedback_category,
                     j.responsible_department, j.labour_minutes,
-                    j.response_ms, j.arrival_ms, j.diagnosis_ms, j.handling_ms
+                    j.response_ms, j.arrival_ms, j.diagnosis_ms, j.handling_ms,
+                    j.created_at, j.time_flags
                FROM jobs j LEFT JOIN users u ON u.id = j.assignee WHERE j.doc_id = ?1",
             [doc_id],
             |r| {
@@ -209,6 +211,10 @@ pub fn detail(conn: &Connection, doc_id: &str) -> rusqlite::Result<Option<Value>
                         "diagnosis": r.get::<_, Option<i64>>(23)?,
                         "handling": r.get::<_, Option<i64>>(24)?,
                     },
+                    // When the job first reached the server (server clock), and the time
+                    // flags of the events its clocks are measured on.
+                    "created_at": r.get::<_, Option<i64>>(25)?,
+                    "time_flags": Flags::from_bits(r.get(26)?).names(),
                 }))
             },
         )
@@ -217,9 +223,16 @@ pub fn detail(conn: &Connection, doc_id: &str) -> rusqlite::Result<Option<Value>
         return Ok(None);
     };
     let mut job = job;
+    // What an event's device time is compared with (onsite_domain::evidence).
+    let begins = creation_reference(
+        job["origin"].as_str().unwrap_or_default(),
+        job["reported_at"].as_i64().unwrap_or_default(),
+        job["created_at"].as_i64(),
+    );
     let timeline = conn
         .prepare_cached(
-            "SELECT e.event_id, e.kind, e.at, e.by_user, u.display_name
+            "SELECT e.event_id, e.kind, e.at, e.by_user, u.display_name,
+                    e.received_at, e.device_offset_ms
                FROM job_events e LEFT JOIN users u ON u.id = e.by_user
               WHERE e.doc_id = ?1
               -- Events of one instant (reported and assigned at creation) in lifecycle order.
@@ -229,12 +242,18 @@ pub fn detail(conn: &Connection, doc_id: &str) -> rusqlite::Result<Option<Value>
                   ELSE 8 END, e.event_id",
         )?
         .query_map([doc_id], |r| {
+            let at = r.get::<_, i64>(2)?;
+            let received_at = r.get::<_, Option<i64>>(5)?;
+            let offset = r.get::<_, Option<i64>>(6)?;
             Ok(json!({
                 "id": r.get::<_, String>(0)?,
                 "kind": r.get::<_, String>(1)?,
-                "at": r.get::<_, i64>(2)?,
+                "at": at,
                 "by": r.get::<_, String>(3)?,
                 "by_name": r.get::<_, Option<String>>(4)?,
+                "received_at": received_at,
+                "device_offset_ms": offset,
+                "flags": time_flags(at, received_at, begins, offset).names(),
             }))
         })?
         .collect::<Result<Vec<_>, _>>()?;

@@ -4,6 +4,11 @@
 //! timestamps of the events and stored in the `jobs` query table; this module only counts
 //! them against the targets of the request, in SQL. A job belongs to the period it was
 //! reported in. A job whose clock has not stopped yet is not counted for that clock.
+//!
+//! Device time is evidence, not truth: next to the figures, each group counts the jobs
+//! whose clocks rest on a device time the server has reason to doubt (the flags of
+//! `onsite_domain::evidence`, kept per job by the projection). The figures themselves are
+//! measured on the device times all the same.
 
 use onsite_domain::service::Targets;
 use rusqlite::{Connection, params};
@@ -58,6 +63,16 @@ impl Met {
     }
 }
 
+/// Jobs with at least one flagged event among those their clocks use, per flag and in all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FlagCounts {
+    pub future: u64,
+    pub before_creation: u64,
+    pub clock_off: u64,
+    /// Jobs with any flag.
+    pub jobs: u64,
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Levels {
     pub jobs: u64,
@@ -67,6 +82,7 @@ pub struct Levels {
     pub handling: Met,
     /// The handling target is on the average; the per-job share is given too.
     pub handling_avg_ms: Option<f64>,
+    pub time_flags: FlagCounts,
 }
 
 impl Levels {
@@ -90,7 +106,9 @@ pub fn by_group(
                 COUNT(arrival_ms),
                 COALESCE(SUM(arrival_ms <= CASE site_distance WHEN 'far' THEN ?7 ELSE ?6 END), 0),
                 COUNT(diagnosis_ms), COALESCE(SUM(diagnosis_ms <= ?8), 0),
-                COUNT(handling_ms), COALESCE(SUM(handling_ms <= ?9), 0), AVG(handling_ms)
+                COUNT(handling_ms), COALESCE(SUM(handling_ms <= ?9), 0), AVG(handling_ms),
+                COALESCE(SUM(time_flags & 1 <> 0), 0), COALESCE(SUM(time_flags & 2 <> 0), 0),
+                COALESCE(SUM(time_flags & 4 <> 0), 0), COALESCE(SUM(time_flags <> 0), 0)
            FROM jobs
           WHERE reported_at >= ?1 AND reported_at < ?2 AND status <> 'cancelled'
             AND (?3 IS NULL OR assignee = ?3) AND (?4 IS NULL OR complaint = ?4)
@@ -126,6 +144,12 @@ pub fn by_group(
                     diagnosis: met(r, 6)?,
                     handling: met(r, 8)?,
                     handling_avg_ms: r.get(10)?,
+                    time_flags: FlagCounts {
+                        future: r.get::<_, i64>(11)? as u64,
+                        before_creation: r.get::<_, i64>(12)? as u64,
+                        clock_off: r.get::<_, i64>(13)? as u64,
+                        jobs: r.get::<_, i64>(14)? as u64,
+                    },
                 },
             ))
         },
@@ -138,6 +162,15 @@ fn met_json(m: Met) -> Value {
         "measured": m.measured,
         "met": m.met,
         "share_pct": m.share_pct().map(pct),
+    })
+}
+
+pub fn flags_json(f: FlagCounts) -> Value {
+    json!({
+        "future": f.future,
+        "before_creation": f.before_creation,
+        "clock_off": f.clock_off,
+        "jobs": f.jobs,
     })
 }
 
@@ -154,6 +187,7 @@ pub fn levels_json(l: &Levels, targets: &Targets) -> Value {
             "average_minutes": l.handling_avg_ms.map(|ms| pct(ms / 60_000.0)),
             "average_met": l.handling_avg_met(targets),
         },
+        "time_flags": flags_json(l.time_flags),
     })
 }
 
@@ -182,6 +216,14 @@ pub fn table(group: Group, rows: &[(String, String, Levels)], targets: &Targets)
     }
     columns.push("平均处理时间(分钟) average handling minutes".into());
     columns.push("平均处理达标 average handling met".into());
+    for label in [
+        "时间存疑 flagged jobs",
+        "时间超前 future",
+        "早于建单 before creation",
+        "时钟偏差 clock off",
+    ] {
+        columns.push(label.into());
+    }
     Table {
         title: "服务水平 service levels".into(),
         columns,
@@ -200,8 +242,102 @@ pub fn table(group: Group, rows: &[(String, String, Levels)], targets: &Targets)
                     Some(false) => "否 no".into(),
                     None => Cell::Empty,
                 });
+                let f = l.time_flags;
+                for n in [f.jobs, f.future, f.before_creation, f.clock_off] {
+                    row.push(Cell::Int(n as i64));
+                }
                 row
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
+    use onsite_domain::{Event, EventKind, Job};
+    use onsite_sync::server::Received;
+
+    use super::*;
+    use crate::projection::upsert_job_received;
+
+    const H: i64 = 3_600_000;
+
+    fn job(id: &str, tech: &str, reported: i64, accepted: i64) -> Job {
+        Job {
+            id: id.into(),
+            origin: "hotline".into(),
+            reported_at: reported,
+            assignee: Some(tech.into()),
+            events: vec![Event {
+                id: format!("{id}-a"),
+                kind: EventKind::Accepted,
+                at: accepted,
+                by: tech.into(),
+            }],
+            ..Job::default()
+        }
+    }
+
+    #[test]
+    fn flagged_jobs_are_counted_beside_unchanged_figures() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::schema::migrate(&mut conn).unwrap();
+        let period = Period::month("2026-11").unwrap();
+        let r = period.start_ms() + 8 * H;
+        // Received an hour after the report from a clock two hours ahead; and from an
+        // honest one.
+        let received = |device_clock_ms| {
+            Some(Received {
+                at_ms: r + H,
+                device_clock_ms: Some(device_clock_ms),
+            })
+        };
+        let ahead = job("ahead", "li", r, r + 3 * H);
+        let honest = job("honest", "wang", r, r + H);
+        upsert_job_received(&conn, "ahead", &ahead, 1, received(r + 3 * H)).unwrap();
+        upsert_job_received(&conn, "honest", &honest, 2, received(r + H)).unwrap();
+        let targets = Targets::default();
+        let rows = by_group(&conn, &period, Group::Technician, None, None, &targets).unwrap();
+        let li = &rows[0].1;
+        assert_eq!(rows[0].0, "li");
+        assert_eq!(
+            (li.response.measured, li.response.met),
+            (1, 1),
+            "measured on device time"
+        );
+        assert_eq!(
+            li.time_flags,
+            FlagCounts {
+                future: 1,
+                before_creation: 0,
+                clock_off: 1,
+                jobs: 1
+            }
+        );
+        assert_eq!(rows[1].1.time_flags, FlagCounts::default());
+        let json = levels_json(li, &targets);
+        assert_eq!(
+            json["time_flags"],
+            json!({"future": 1, "before_creation": 0, "clock_off": 1, "jobs": 1})
+        );
+        let labelled: Vec<(String, String, Levels)> =
+            rows.into_iter().map(|(k, l)| (k.clone(), k, l)).collect();
+        let t = table(Group::Technician, &labelled, &targets);
+        let at = t
+            .columns
+            .iter()
+            .position(|c| c == "时间存疑 flagged jobs")
+            .unwrap();
+        assert_eq!(t.columns.len(), at + 4);
+        assert_eq!(
+            t.rows[0][at..],
+            [Cell::Int(1), Cell::Int(1), Cell::Int(0), Cell::Int(1)]
+        );
+        assert_eq!(
+            t.rows[1][at..],
+            [Cell::Int(0), Cell::Int(0), Cell::Int(0), Cell::Int(0)]
+        );
     }
 }

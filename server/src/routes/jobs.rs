@@ -11,7 +11,7 @@ use onsite_domain::{
     Actor, Customer, Decision, Event, EventKind, Job, JobDoc, Product, ReviewDecision, Role,
     check_write,
 };
-use onsite_sync::server::{DocWrite, NewChange, Peer, ServerStore, valid_doc_id};
+use onsite_sync::server::{DocWrite, NewChange, Peer, Received, ServerStore, valid_doc_id};
 use rusqlite::params;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -350,6 +350,14 @@ fn commit_edit(
         created: before.is_none(),
         authored: vec![change.actor_id().clone()],
         job: after,
+        // The back office's edits are dated by the server clock itself: no offset.
+        received: Some({
+            let now = now_ms();
+            Received {
+                at_ms: now,
+                device_clock_ms: Some(now),
+            }
+        }),
     };
     let peer = Peer {
         user_id: user.user_id.clone(),

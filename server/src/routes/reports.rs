@@ -187,9 +187,26 @@ pub async fn service_levels(
                 };
                 rows.push((key, label, levels));
             }
+            // The whole period, for the total of the time flags above all.
+            let total = match group {
+                sla::Group::All => rows.first().map(|(_, _, l)| l.clone()),
+                _ => sla::by_group(
+                    conn,
+                    &period,
+                    sla::Group::All,
+                    technician.as_deref(),
+                    complaint,
+                    &targets,
+                )?
+                .into_iter()
+                .next()
+                .map(|(_, l)| l),
+            }
+            .unwrap_or_default();
             let body = json!({
                 "period": period.json(),
                 "targets": sla::targets_json(&targets),
+                "total": sla::levels_json(&total, &targets),
                 "groups": rows.iter().map(|(key, label, l)| {
                     let mut v = sla::levels_json(l, &targets);
                     v["key"] = json!(key);

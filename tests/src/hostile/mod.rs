@@ -155,6 +155,7 @@ impl Scene {
                 reference: None,
             }),
             reference: None,
+            clock: None,
         });
         let (status, response) = device.send(&request).await.expect("pull");
         let Response::Sync(sync) = response else {
