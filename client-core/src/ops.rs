@@ -119,7 +119,7 @@ fn change_job_using<T>(
     edit: impl FnOnce(&mut Job) -> Result<T>,
 ) -> Result<T> {
     let mut doc = store
-        .load_for_edit(job_id)?
+        .load_for_edit(job_id, &author.actor.user_id)?
         .ok_or_else(|| Error::job_not_found(job_id))?;
     let before = doc.job()?;
     let mut after = before.clone();
@@ -177,7 +177,8 @@ pub(crate) fn create_job(store: &mut Store, author: Author<'_>, new: NewJob) -> 
         ..Job::default()
     };
     check_write(author.actor, None, &job)?;
-    let (mut doc, change) = JobDoc::create(&job, store.actor(), author.at)?;
+    let (mut doc, change) =
+        JobDoc::create(&job, store.actor_for(&author.actor.user_id), author.at)?;
     store.record_local(&id, &mut doc, &change)?;
     Ok(id)
 }

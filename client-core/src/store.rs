@@ -69,11 +69,23 @@ impl Store {
         self.actor.clone()
     }
 
-    /// Loads a job's document ready for a local edit (its actor is this device).
-    pub fn load_for_edit(&mut self, doc_id: &str) -> Result<Option<JobDoc>> {
+    /// The Automerge actor of `user_id`'s changes on this device. The server binds every
+    /// actor to one account on one device, so two accounts signing in on a shared phone
+    /// must not write with the same actor; the actor is the same across restarts.
+    pub fn actor_for(&self, user_id: &str) -> ActorId {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        hash.update(self.actor.to_bytes());
+        hash.update(user_id.as_bytes());
+        ActorId::from(&hash.finalize()[..16])
+    }
+
+    /// Loads a job's document ready for a local edit by `user_id` on this device.
+    pub fn load_for_edit(&mut self, doc_id: &str, user_id: &str) -> Result<Option<JobDoc>> {
+        let actor = self.actor_for(user_id);
         let doc = self.load(doc_id)?;
         Ok(doc.map(|mut doc| {
-            doc.set_actor(self.actor.clone());
+            doc.set_actor(actor);
             doc
         }))
     }
@@ -486,19 +498,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();
         let id = "00000000-0000-4000-8000-000000000001";
-        let (mut doc, change) = JobDoc::create(&job(id), store.actor(), 1_000).unwrap();
+        let (mut doc, change) = JobDoc::create(&job(id), store.actor_for("tech"), 1_000).unwrap();
         store.record_local(id, &mut doc, &change).unwrap();
         drop(store);
 
         let mut store = Store::open(dir.path()).unwrap();
         assert_eq!(store.pending_for(id).unwrap().len(), 1);
         assert_eq!(count(&store, "jobs"), 1);
-        let mut doc = store.load_for_edit(id).unwrap().unwrap();
+        let mut doc = store.load_for_edit(id, "tech").unwrap().unwrap();
         let change = doc
             .edit("note", 2_000, |j| j.labour_minutes = 30)
             .unwrap()
             .unwrap();
-        assert_eq!(change.actor_id(), &store.actor());
+        assert_eq!(change.actor_id(), &store.actor_for("tech"));
+        assert_ne!(
+            store.actor_for("tech"),
+            store.actor_for("li"),
+            "one actor per account"
+        );
         assert_eq!(change.seq(), 2, "the device's second change to this job");
         store.record_local(id, &mut doc, &change).unwrap();
         // Recording the same change again is harmless.
