@@ -184,7 +184,7 @@ async fn a_refused_change_goes_to_the_conflict_log_and_the_job_back_to_the_serve
     // A change the policy forbids (a technician reassigning), written past the checks.
     {
         let mut store = Store::open(dir.path()).unwrap();
-        let mut doc = store.load_for_edit(&job).unwrap().unwrap();
+        let mut doc = store.load_for_edit(&job, &wang).unwrap().unwrap();
         let change = doc
             .edit("reassign", 2_000, |j| j.assignee = Some("user-li".into()))
             .unwrap()

@@ -302,14 +302,17 @@ impl OpJudge<'_> {
 
 /// The kind of value an op writes must fit the shape of its place.
 fn check_value(place: &Place, action: &OpType) -> Result<(), Refusal> {
-    let fits = match (place.shape, action) {
-        (_, OpType::Delete) => true,
-        (Shape::Scalar, OpType::Put(_)) => true,
-        (Shape::Text, OpType::Make(ObjType::Text)) => true,
-        (Shape::Struct(_) | Shape::IdMap(_), OpType::Make(ObjType::Map)) => true,
-        (Shape::List(_), OpType::Make(ObjType::List)) => true,
-        _ => false,
-    };
+    let fits = matches!(
+        (place.shape, action),
+        (_, OpType::Delete)
+            | (Shape::Scalar, OpType::Put(_))
+            | (Shape::Text, OpType::Make(ObjType::Text))
+            | (
+                Shape::Struct(_) | Shape::IdMap(_),
+                OpType::Make(ObjType::Map)
+            )
+            | (Shape::List(_), OpType::Make(ObjType::List))
+    );
     if fits {
         Ok(())
     } else {
