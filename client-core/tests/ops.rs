@@ -86,7 +86,7 @@ fn committed<T>(
 ) -> (Client, T, JobView) {
     let before = outbox(dir).len();
     let out = op(&client).unwrap();
-    let device = client.device_id().to_string();
+    let user = client.session().unwrap().expect("signed in").user_id;
     drop(client);
     let rows = outbox(dir);
     assert_eq!(rows.len(), before + 1, "one outbox row per operation");
@@ -95,8 +95,11 @@ fn committed<T>(
     assert_eq!(doc_id, job);
     let change = Change::try_from(bytes.as_slice()).unwrap();
     assert_eq!(change.hash().to_string(), hash);
-    let uuid = uuid::Uuid::parse_str(&device).unwrap();
-    assert_eq!(change.actor_id(), &ActorId::from(uuid.as_bytes()));
+    // The account's actor on this device.
+    assert_eq!(
+        change.actor_id(),
+        &Store::open(dir).unwrap().actor_for(&user)
+    );
     assert!(stored_doc_has(dir, &job, &hash));
     let client = Client::open(dir).unwrap();
     let view = client.get_job(&job).unwrap();

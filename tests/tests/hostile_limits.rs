@@ -12,11 +12,10 @@ use onsite_tests::hostile::{Scene, new_id, now_ms};
 /// 9 MB.
 const HUGE: usize = 9 * 1024 * 1024;
 /// The longest text (`diagnosis`, `resolution`, notes) a job takes, in characters.
-const TEXT_LIMIT: usize = 100_000;
+const TEXT_LIMIT: usize = 20_000;
 /// The most events one upload may add.
 const EVENT_LIMIT: usize = 10_000;
 /// 2000-01-01T00:00:00Z and 2100-01-01T00:00:00Z, in milliseconds.
-const Y2000: i64 = 946_684_800_000;
 const Y2100: i64 = 4_102_444_800_000;
 
 // --- Keys the schema does not have.
@@ -95,11 +94,10 @@ async fn negative_labour_minutes_are_refused() {
 }
 
 #[tokio::test]
-#[ignore = "expectation differs from the policy: times are bounded to 0..2100-01-01, not from 2000"]
-async fn an_event_dated_before_2000_is_refused() {
+async fn an_event_dated_before_1970_is_refused() {
     let s = Scene::start().await;
     let mut c = s.pull().await;
-    c.append_event("Accepted", Y2000 - 1, &s.wang);
+    c.append_event("Accepted", -1, &s.wang);
     s.expect_refused(c.change(), &["bad_value"]).await;
 }
 
@@ -108,15 +106,6 @@ async fn an_event_dated_after_2100_is_refused() {
     let s = Scene::start().await;
     let mut c = s.pull().await;
     c.append_event("Completed", Y2100 + 1, &s.wang);
-    s.expect_refused(c.change(), &["bad_value"]).await;
-}
-
-#[tokio::test]
-#[ignore = "expectation differs from the policy: times are bounded to 0..2100-01-01, not from 2000"]
-async fn an_event_dated_at_the_epoch_is_refused() {
-    let s = Scene::start().await;
-    let mut c = s.pull().await;
-    c.append_event("OnSite", 0, &s.wang);
     s.expect_refused(c.change(), &["bad_value"]).await;
 }
 
@@ -131,7 +120,6 @@ async fn a_note_dated_before_2000_is_refused() {
 // --- Sizes.
 
 #[tokio::test]
-#[ignore = "expectation differs from the policy: the text limit is 20,000 characters, the test assumes 100,000"]
 async fn a_diagnosis_at_the_text_limit_is_accepted() {
     let s = Scene::start().await;
     let mut c = s.pull().await;

@@ -85,13 +85,23 @@ pub fn check_write(actor: &Actor, before: Option<&Job>, after: &Job) -> Result<(
     if actor.role == Role::Admin {
         return refuse("role", "administrators do not edit jobs");
     }
+    let tech = actor.role == Role::Technician;
+    match before {
+        None if tech && !assigned_to(after, &actor.user_id) => {
+            return refuse(
+                "not_assigned",
+                "a technician can only create jobs assigned to themselves",
+            );
+        }
+        Some(before) if tech && !assigned_to(before, &actor.user_id) => {
+            return refuse("not_assigned", "this job is not assigned to you");
+        }
+        _ => {}
+    }
     limits::check_job(after)?;
     match before {
         None => check_creation(actor, after)?,
         Some(before) => {
-            if actor.role == Role::Technician && !assigned_to(before, &actor.user_id) {
-                return refuse("not_assigned", "this job is not assigned to you");
-            }
             for touch in values::diff(before, after)? {
                 table::judge(actor, &touch, before)?;
             }
@@ -109,12 +119,6 @@ fn assigned_to(job: &Job, user: &str) -> bool {
 fn check_creation(actor: &Actor, job: &Job) -> Result<(), Refusal> {
     if actor.role != Role::Technician {
         return Ok(());
-    }
-    if !assigned_to(job, &actor.user_id) {
-        return refuse(
-            "not_assigned",
-            "a technician can only create jobs assigned to themselves",
-        );
     }
     if job.feedback_category.is_some() || job.responsible_department.is_some() {
         return refuse(

@@ -235,32 +235,41 @@ impl Craft {
     }
 
     /// Answers `item` of `form` (a new answer map, or one replacing the old answer).
+    /// Answers `item` of `form`: a new answer map, or the existing one changed in place (as
+    /// an honest app does; a new object there would replace it).
     pub fn answer(&mut self, form: &str, item: &str, points: i64, comment: &str, at: i64) {
         let answers = self.obj(&format!("forms/{form}/answers"));
-        let a = self
-            .doc
-            .put_object(&answers, item, ObjType::Map)
-            .expect("answer");
+        let existing = match self.doc.get(&answers, item).expect("get") {
+            Some((automerge::Value::Object(ObjType::Map), id)) => Some(id),
+            _ => None,
+        };
+        let a = match existing {
+            Some(id) => id,
+            None => self
+                .doc
+                .put_object(&answers, item, ObjType::Map)
+                .expect("answer"),
+        };
         self.doc.put(&a, "points", points).expect("put");
         self.doc.put(&a, "comment", comment).expect("put");
         self.doc.put(&a, "at", at).expect("put");
     }
 
-    /// Adds an attachment under `attachments/<id>`; returns the id.
+    /// Adds an attachment under `attachments/<sha256>` (its key is its hash); returns the key.
     pub fn add_attachment(&mut self, at: i64, by: &str) -> String {
         let id = new_id();
+        let sha = format!("{:0>64}", id.replace('-', ""));
         let attachments = self.obj("attachments");
         let a = self
             .doc
-            .put_object(&attachments, id.as_str(), ObjType::Map)
+            .put_object(&attachments, sha.as_str(), ObjType::Map)
             .expect("attachment");
-        let sha = format!("{:0>64}", id.replace('-', ""));
         self.doc.put(&a, "sha256", sha.as_str()).expect("put");
         self.doc.put(&a, "kind", "photo").expect("put");
         self.doc.put(&a, "bytes", 48_213_i64).expect("put");
         self.doc.put(&a, "at", at).expect("put");
         self.doc.put(&a, "by", by).expect("put");
-        id
+        sha
     }
 
     /// Puts a new object at `path/key` that is a deep copy of the one already there: the

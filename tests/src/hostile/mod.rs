@@ -256,6 +256,30 @@ impl Scene {
         refused
     }
 
+    /// `wang`'s phone uploads bytes Automerge cannot even decode as a change: the whole
+    /// request is answered 400 `bad_request`, nothing is stored, and the server still serves.
+    pub async fn expect_undecodable(&self, change: Vec<u8>) {
+        let before = self.snapshot(&self.job).await;
+        let (status, response) = self
+            .device
+            .push(&self.job, vec![change])
+            .await
+            .expect("push");
+        let answer = describe(status, &response);
+        assert_eq!(
+            status, 400,
+            "an undecodable change is a bad request: {answer}"
+        );
+        let Response::Error(error) = response else {
+            panic!("expected an error frame: {answer}");
+        };
+        assert_eq!(error.code, "bad_request", "{answer}");
+        let after = self.snapshot(&self.job).await;
+        assert!(differences("", &before.job, &after.job).is_empty());
+        assert_eq!(after.history.len(), before.history.len());
+        self.still_serves(&self.job).await;
+    }
+
     /// `wang`'s phone uploads `change`; it must be accepted. Returns the job's document.
     pub async fn expect_accepted(&self, change: Vec<u8>) -> Json {
         self.expect_accepted_from(&self.device, vec![change]).await
