@@ -117,7 +117,7 @@ const fn same(code: &'static str) -> [&'static str; 3] {
 }
 
 /// Every part of a job. A technician's rights hold only on jobs assigned to them; a new
-/// job a technician makes on site is judged by [`super::creation`] instead.
+/// job a technician makes on site is judged as one addition instead (see [`super::check_write`]).
 pub const TABLE: [Row; 23] = [
     Row {
         part: Part::Id,

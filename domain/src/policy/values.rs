@@ -19,62 +19,42 @@ fn touch(part: Part, action: Action, entry: Option<&str>, path: impl Into<String
 /// Every difference between `before` and `after`, as touches. Entries that are new in
 /// `after` are one `Add` each; what they hold is judged by [`check_new_entries`].
 pub(crate) fn diff(before: &Job, after: &Job) -> Result<Vec<Touch>, Refusal> {
-    let mut out = Vec::new();
-    let mut scalar = |changed: bool, part: Part, path: &str| {
-        if changed {
-            out.push(touch(part, Action::Edit, None, path));
-        }
-    };
-    scalar(before.id != after.id, Part::Id, "id");
-    scalar(
-        before.schema_version != after.schema_version,
-        Part::SchemaVersion,
-        "schema_version",
-    );
-    scalar(before.origin != after.origin, Part::Origin, "origin");
-    scalar(
-        before.complaint != after.complaint,
-        Part::Complaint,
-        "complaint",
-    );
-    scalar(
-        before.reported_at != after.reported_at,
-        Part::ReportedAt,
-        "reported_at",
-    );
-    scalar(
-        before.customer != after.customer,
-        Part::Customer,
-        "customer",
-    );
-    scalar(before.product != after.product, Part::Product, "product");
-    scalar(before.fault != after.fault, Part::Fault, "fault");
-    scalar(
-        before.assignee != after.assignee,
-        Part::Assignee,
-        "assignee",
-    );
-    scalar(
-        before.feedback_category != after.feedback_category
-            || before.responsible_department != after.responsible_department,
-        Part::Classification,
-        "classification",
-    );
-    scalar(
-        before.diagnosis != after.diagnosis,
-        Part::Diagnosis,
-        "diagnosis",
-    );
-    scalar(
-        before.resolution != after.resolution,
-        Part::Resolution,
-        "resolution",
-    );
-    scalar(
-        before.labour_minutes != after.labour_minutes,
-        Part::LabourMinutes,
-        "labour_minutes",
-    );
+    let b = before;
+    let a = after;
+    let classification = (&b.feedback_category, &b.responsible_department)
+        != (&a.feedback_category, &a.responsible_department);
+    let fields = [
+        (b.id != a.id, Part::Id, "id"),
+        (
+            b.schema_version != a.schema_version,
+            Part::SchemaVersion,
+            "schema_version",
+        ),
+        (b.origin != a.origin, Part::Origin, "origin"),
+        (b.complaint != a.complaint, Part::Complaint, "complaint"),
+        (
+            b.reported_at != a.reported_at,
+            Part::ReportedAt,
+            "reported_at",
+        ),
+        (b.customer != a.customer, Part::Customer, "customer"),
+        (b.product != a.product, Part::Product, "product"),
+        (b.fault != a.fault, Part::Fault, "fault"),
+        (b.assignee != a.assignee, Part::Assignee, "assignee"),
+        (classification, Part::Classification, "classification"),
+        (b.diagnosis != a.diagnosis, Part::Diagnosis, "diagnosis"),
+        (b.resolution != a.resolution, Part::Resolution, "resolution"),
+        (
+            b.labour_minutes != a.labour_minutes,
+            Part::LabourMinutes,
+            "labour_minutes",
+        ),
+    ];
+    let mut out: Vec<Touch> = fields
+        .into_iter()
+        .filter(|(changed, _, _)| *changed)
+        .map(|(_, part, path)| touch(part, Action::Edit, None, path))
+        .collect();
     list_diff(
         &before.events,
         &after.events,
