@@ -369,6 +369,11 @@ impl ServerStore for SqliteStore<'_> {
             .optional()?)
     }
 
+    fn restored(&mut self) -> Result<bool, StoreError> {
+        // Written by a restore, with the epoch the backup was taken in.
+        Ok(db::meta(self.conn, "restored_from")?.is_some())
+    }
+
     fn quarantine(&mut self, doc_id: &str, reason: &str) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT INTO quarantine (doc_id, reason, at) VALUES (?1, ?2, ?3)

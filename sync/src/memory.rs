@@ -52,6 +52,8 @@ pub struct MemoryServerStore {
     pub clock_ms: i64,
     /// What each document's latest write said of its receipt.
     pub received: BTreeMap<String, Option<Received>>,
+    /// Restored from an older copy (see [`MemoryServerStore::restored_as`]).
+    restored: bool,
 }
 
 /// Reference data, each entry stamped with the reference sequence of its last write.
@@ -70,6 +72,12 @@ impl MemoryServerStore {
             epoch: epoch.to_string(),
             ..Self::default()
         }
+    }
+
+    /// This store, as a backup of it restored under a new epoch would be.
+    pub fn restored_as(&mut self, epoch: &str) {
+        self.epoch = epoch.to_string();
+        self.restored = true;
     }
 
     pub fn doc_bytes(&self, doc: &str) -> Option<&Vec<u8>> {
@@ -305,6 +313,10 @@ impl ServerStore for MemoryServerStore {
         actor: &automerge::ActorId,
     ) -> Result<Option<ActorOwner>, Infallible> {
         Ok(self.actors.get(actor.to_bytes()).cloned())
+    }
+
+    fn restored(&mut self) -> Result<bool, Infallible> {
+        Ok(self.restored)
     }
 
     fn quarantine(&mut self, doc_id: &str, reason: &str) -> Result<(), Infallible> {

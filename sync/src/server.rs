@@ -170,6 +170,9 @@ pub trait ServerStore {
     fn read_reference(&mut self, peer: &Peer, after: u64) -> Result<ReferenceRead, Self::Error>;
     /// The device that owns `actor`, if a change by it was ever committed.
     fn actor_owner(&mut self, actor: &ActorId) -> Result<Option<ActorOwner>, Self::Error>;
+    /// Whether this store was restored from a backup taken in an earlier epoch: devices may
+    /// then hold changes it lost, and a repair may bring back other devices' work.
+    fn restored(&mut self) -> Result<bool, Self::Error>;
     /// Sets a stored document aside that cannot be loaded or judged, with a reason the back
     /// office can read; devices are no longer sent it. Durable when it returns.
     fn quarantine(&mut self, doc_id: &str, reason: &str) -> Result<(), Self::Error>;
@@ -445,8 +448,8 @@ enum Author {
 enum Relay {
     /// Only changes of the peer's own actors (an outbox upload).
     Own,
-    /// Also changes of actors whose owners have uploaded nothing since the server was
-    /// restored (a repair, bringing back what the restore lost).
+    /// A repair: on a restored server, also changes of actors whose owners have uploaded
+    /// nothing since the restore (bringing back what it lost).
     AfterRestore,
 }
 
@@ -503,6 +506,7 @@ fn accept_changes<S: ServerStore>(
     // nothing since, whose lost changes the peer brings back and which are judged with
     // their owner's rights, not the peer's.
     let epoch = store.epoch().map_err(HandleError::Store)?;
+    let restored = relay == Relay::AfterRestore && store.restored().map_err(HandleError::Store)?;
     let mut authors: BTreeMap<ActorId, Author> = BTreeMap::new();
     let mut authored: Vec<ActorId> = Vec::new();
     for change in &new {
@@ -514,7 +518,7 @@ fn accept_changes<S: ServerStore>(
         let mine = owner
             .as_ref()
             .is_some_and(|o| o.user_id == peer.user_id && o.device_id == peer.device_id);
-        let repair = relay == Relay::AfterRestore;
+        let repair = relay == Relay::AfterRestore && restored;
         let unowned = owner.is_none();
         let author = match owner {
             _ if mine => Author::Judged(peer.actor()),

@@ -270,7 +270,7 @@ impl World {
         };
         let mut restored = backup.clone();
         self.epochs += 1;
-        restored.epoch = format!("epoch-{}", self.epochs);
+        restored.restored_as(&format!("epoch-{}", self.epochs));
         let line = format!(
             "server restored from a copy at head {} (was {}), new epoch {}",
             restored.head(),
