@@ -27,6 +27,8 @@ fi
 # memory blow-ups, which need no sanitizer. The build is release with debug assertions and
 # overflow checks on (cargo fuzz's default).
 FUZZ_FLAGS=(--sanitizer none)
+echo "== fuzz: the seeds and every input that once crashed a target, replayed"
+cargo test --release --manifest-path fuzz/Cargo.toml --quiet
 echo "== fuzz: build ($(rustc --version))"
 cargo fuzz build "${FUZZ_FLAGS[@]}"
 

@@ -64,6 +64,7 @@ pub fn requests() -> Vec<(&'static str, Request)> {
             reference: Some(0),
         }),
         reference: None,
+        clock: None,
     });
     let first_pull = Request::Sync(SyncRequest {
         push: vec![],
@@ -73,6 +74,7 @@ pub fn requests() -> Vec<(&'static str, Request)> {
             reference: Some(0),
         }),
         reference: None,
+        clock: None,
     });
     let mut client = stored();
     let message = client
@@ -124,6 +126,7 @@ pub fn responses() -> Vec<(&'static str, Response)> {
             reference: None,
         }),
         reference: None,
+        clock: None,
     });
     if let Ok(reset) = handle(&mut store, &office(), office_pull) {
         out.push(("office-reset", reset));

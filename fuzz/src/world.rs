@@ -172,6 +172,7 @@ pub fn push(doc: &str, changes: &[Change]) -> Request {
         }],
         pull: None,
         reference: None,
+        clock: None,
     })
 }
 

@@ -50,11 +50,9 @@ fn seeds_decode_and_are_committed() {
     }
 }
 
-/// Inputs that crashed a target and are not fixed yet (docs/fuzzing.md, Known findings):
-/// `cargo test -- --ignored` once they are, then move them into corpus/.
+/// Inputs that once crashed a target (docs/fuzzing.md, Findings): each must now pass.
 #[test]
-#[ignore = "known crashes, not fixed yet"]
-fn known_crashes() {
+fn past_crashes() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("regressions");
     for (target, run) in [
         ("wire_decode", onsite_fuzz::wire_decode::run as fn(&[u8])),
