@@ -131,3 +131,117 @@ fn an_actor_belongs_to_the_device_that_first_used_it() {
             .is_empty()
     );
 }
+
+/// A job a technician opens on site: one addition, judged whole.
+#[test]
+fn a_job_made_on_a_device_is_judged_as_one_addition() {
+    let doc_id = "00000000-0000-4000-8000-0000000000c2";
+    let wang = peer("wang", Role::Technician);
+    let honest = || Job {
+        id: doc_id.into(),
+        origin: "onsite".into(),
+        reported_at: T0,
+        assignee: Some("wang".into()),
+        events: vec![
+            event("r", EventKind::Reported, T0, "wang"),
+            event("s", EventKind::Assigned, T0, "wang"),
+        ],
+        ..Job::default()
+    };
+    type Forge = fn(&mut Job);
+    let cases: [(&str, Forge, Option<&str>); 7] = [
+        ("honest", |_| {}, None),
+        (
+            "for someone else",
+            |j| j.assignee = Some("li".into()),
+            Some("not_assigned"),
+        ),
+        (
+            "already approved",
+            |j| {
+                j.reviews.push(onsite_domain::ReviewDecision {
+                    id: "v".into(),
+                    decision: onsite_domain::Decision::Approved,
+                    comment: String::new(),
+                    at: T0,
+                    by: "wang".into(),
+                })
+            },
+            Some("review"),
+        ),
+        (
+            "classified",
+            |j| j.feedback_category = Some("product".into()),
+            Some("classification"),
+        ),
+        (
+            "in another's name",
+            |j| j.events[0].by = "li".into(),
+            Some("impersonation"),
+        ),
+        (
+            "cancelled",
+            |j| j.events.push(event("c", EventKind::Cancelled, T0, "wang")),
+            Some("event_kind"),
+        ),
+        (
+            "a callback form",
+            |j| {
+                j.forms.insert(
+                    "f".into(),
+                    onsite_domain::Form {
+                        id: "f".into(),
+                        template_id: "csat-onsite".into(),
+                        template_version: 1,
+                        respondent: "callback".into(),
+                        answers: Default::default(),
+                        suggestion: Default::default(),
+                        submitted_at: Some(T0),
+                        by: "wang".into(),
+                    },
+                );
+            },
+            Some("callback"),
+        ),
+    ];
+    for (what, forge, code) in cases {
+        let mut store = MemoryServerStore::new("epoch");
+        let mut job = honest();
+        forge(&mut job);
+        let (_, change) = JobDoc::create(&job, ActorId::random(), T0).unwrap();
+        let mut upload = entry(&[&change]);
+        upload.doc = doc_id.into();
+        let r = sync(&mut store, &wang, vec![upload]);
+        let got = r.refused.first().map(|r| r.code.as_str());
+        assert_eq!(got, code, "{what}: {r:?}");
+        assert_eq!(store.doc_bytes(doc_id).is_some(), code.is_none(), "{what}");
+    }
+}
+
+/// A key the job schema does not have is refused wherever it is, also in a new job.
+#[test]
+fn unknown_keys_are_refused_in_a_new_job_too() {
+    use automerge::transaction::Transactable;
+    let doc_id = "00000000-0000-4000-8000-0000000000c3";
+    let job = Job {
+        id: doc_id.into(),
+        origin: "onsite".into(),
+        reported_at: T0,
+        assignee: Some("wang".into()),
+        ..Job::default()
+    };
+    let (mut doc, _) = JobDoc::create(&job, ActorId::random(), T0).unwrap();
+    let am = doc.automerge();
+    am.put(automerge::ROOT, "evil", "x".repeat(1_000)).unwrap();
+    let whole = am.save();
+    let mut store = MemoryServerStore::new("epoch");
+    let upload = DocChanges {
+        doc: doc_id.into(),
+        changes: vec![],
+        whole: Some(ByteBuf::from(whole)),
+    };
+    let r = sync(&mut store, &peer("wang", Role::Technician), vec![upload]);
+    assert_eq!(r.refused.len(), 1, "{r:?}");
+    assert_eq!(r.refused[0].code, "unknown_field");
+    assert!(store.doc_bytes(doc_id).is_none());
+}
