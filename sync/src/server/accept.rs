@@ -55,7 +55,7 @@ pub(super) enum Relay {
     Own,
     /// A repair: on a restored server, also changes of actors whose owners have uploaded
     /// nothing since the restore (bringing back what it lost).
-    AfterRestore,
+    Repair,
 }
 
 /// The job as stored, loaded and read.
@@ -111,7 +111,7 @@ pub(super) fn accept_changes<S: ServerStore>(
     // nothing since, whose lost changes the peer brings back and which are judged with
     // their owner's rights, not the peer's.
     let epoch = store.epoch().map_err(HandleError::Store)?;
-    let restored = relay == Relay::AfterRestore && store.restored().map_err(HandleError::Store)?;
+    let repair = relay == Relay::Repair && store.restored().map_err(HandleError::Store)?;
     let mut authors: BTreeMap<ActorId, Author> = BTreeMap::new();
     let mut authored: Vec<ActorId> = Vec::new();
     for change in &new {
@@ -123,7 +123,6 @@ pub(super) fn accept_changes<S: ServerStore>(
         let mine = owner
             .as_ref()
             .is_some_and(|o| o.user_id == peer.user_id && o.device_id == peer.device_id);
-        let repair = relay == Relay::AfterRestore && restored;
         let unowned = owner.is_none();
         let author = match owner {
             _ if mine => Author::Judged(peer.actor()),

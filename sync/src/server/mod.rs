@@ -552,7 +552,7 @@ fn repair<S: ServerStore>(
     let outcome = match read {
         None => Accept::MissingDeps,
         Some(changes) if changes.is_empty() => Accept::Nothing,
-        Some(changes) => accept_changes(store, peer, &req.doc, changes, Relay::AfterRestore)?,
+        Some(changes) => accept_changes(store, peer, &req.doc, changes, Relay::Repair)?,
     };
     let waiting = matches!(outcome, Accept::MissingDeps);
     match outcome {
