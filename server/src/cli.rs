@@ -37,6 +37,22 @@ enum Command {
         #[arg(long, env = "ONSITE_MAX_SYNC_BODY_MB", default_value_t = 32)]
         max_sync_body_mb: usize,
     },
+    /// Write a consistent copy of the database to a new file; the server may be running.
+    Backup {
+        #[command(flatten)]
+        data: DataDir,
+        /// The file to write (it must not exist).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Replace the database with a backup, under a new epoch. Stop the server first.
+    Restore {
+        #[command(flatten)]
+        data: DataDir,
+        /// The backup file to restore.
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Administer accounts directly in the data directory.
     Admin {
         #[command(subcommand)]
@@ -87,6 +103,18 @@ pub fn main() -> anyhow::Result<()> {
             config.access_token_ttl_secs = access_token_ttl;
             config.max_sync_body_bytes = max_sync_body_mb * 1024 * 1024;
             run_server(listen, config)
+        }
+        Command::Backup { data, to } => {
+            crate::backup::backup(&data.data_dir, &to)
+                .with_context(|| format!("backing up {}", data.data_dir.display()))?;
+            println!("{}", serde_json::json!({"backup": to}));
+            Ok(())
+        }
+        Command::Restore { data, from } => {
+            let restored = crate::backup::restore(&data.data_dir, &from)
+                .with_context(|| format!("restoring {}", from.display()))?;
+            println!("{}", serde_json::to_string(&restored)?);
+            Ok(())
         }
         Command::Admin {
             command:

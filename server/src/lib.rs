@@ -17,6 +17,7 @@
 pub mod accounts;
 pub mod app;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod db;
 pub mod doc_json;
