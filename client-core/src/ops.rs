@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 use autosurgeon::Text;
 use onsite_domain::forms::Level;
+// The server's bounds, checked before a change is made: documents are not for megabytes.
+use onsite_domain::policy::limits::{MAX_FIELD_CHARS, MAX_TEXT_CHARS};
 use onsite_domain::{
     Actor, Answer, Customer, Event, EventKind, Form, FormTemplate, Job, JobDoc, Note, PartLine,
     Product, check_write,
@@ -44,11 +46,6 @@ pub struct PartInput {
     pub serials_removed: Vec<String>,
     pub serials_installed: Vec<String>,
 }
-
-/// Longest free text accepted (notes, diagnosis, …): documents are not for megabytes.
-const MAX_TEXT_CHARS: usize = 20_000;
-/// Longest short field (SKU, serial number, comment line, …).
-const MAX_FIELD_CHARS: usize = 500;
 
 /// Who makes a change, and when (device clock, ms).
 #[derive(Debug, Clone, Copy)]

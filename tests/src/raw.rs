@@ -4,7 +4,7 @@
 use anyhow::{anyhow, bail};
 use onsite_domain::JobDoc;
 use onsite_sync::wire::{
-    self, CONTENT_TYPE, DocChanges, PullReply, PullRequest, Request, Response, SyncRequest,
+    self, CONTENT_TYPE, DocChanges, Page, PullReply, PullRequest, Request, Response, SyncRequest,
     SyncResponse,
 };
 use serde_bytes::ByteBuf;
@@ -53,8 +53,8 @@ impl RawDevice {
         ))
     }
 
-    /// Every job the server sends this device from an empty cursor, whole.
-    pub async fn pull_all(&self) -> anyhow::Result<Vec<(String, JobDoc)>> {
+    /// The first page the server sends this device from an empty cursor, with its status.
+    pub async fn first_page(&self) -> anyhow::Result<(u16, Page)> {
         let request = Request::Sync(SyncRequest {
             push: vec![],
             pull: Some(PullRequest {
@@ -73,6 +73,12 @@ impl RawDevice {
         else {
             bail!("status {status}: unexpected answer {response:?}");
         };
+        Ok((status, page))
+    }
+
+    /// Every job the server sends this device from an empty cursor, whole.
+    pub async fn pull_all(&self) -> anyhow::Result<Vec<(String, JobDoc)>> {
+        let (_, page) = self.first_page().await?;
         page.docs
             .into_iter()
             .map(|d| Ok((d.doc, JobDoc::load(&d.data)?)))

@@ -17,7 +17,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use onsite_domain::Role;
-use onsite_sync::wire::{PullReply, PullRequest, Refused, Request, Response, SyncRequest};
+use onsite_sync::wire::{Refused, Response};
 use reqwest::Method;
 use serde_json::{Value as Json, json};
 
@@ -147,23 +147,7 @@ impl Scene {
     /// `device` pulls from an empty cursor; an editor on `job` as it was sent (whole, or
     /// for the back office, as its changes).
     pub async fn pull_from(&self, device: &RawDevice, job: &str) -> Craft {
-        let request = Request::Sync(SyncRequest {
-            push: vec![],
-            pull: Some(PullRequest {
-                cursor: None,
-                max_items: 2_000,
-                reference: None,
-            }),
-            reference: None,
-            clock: None,
-        });
-        let (status, response) = device.send(&request).await.expect("pull");
-        let Response::Sync(sync) = response else {
-            panic!("pull: status {status}, answer {response:?}");
-        };
-        let Some(PullReply::Page(page)) = sync.pull else {
-            panic!("pull: status {status}, no page in {sync:?}");
-        };
+        let (status, page) = device.first_page().await.expect("pull");
         let mut bytes = Vec::new();
         if let Some(whole) = page.docs.iter().find(|d| d.doc == job) {
             bytes.extend_from_slice(&whole.data);
