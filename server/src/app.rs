@@ -7,8 +7,10 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 use crate::auth::Keys;
+use onsite_store::{Backend, Live};
+use onsite_store_sqlite::SqliteBackend;
+
 use crate::db::{self, Db, DbError};
-use crate::live::Live;
 use crate::ratelimit::LoginLimiter;
 
 /// Settings of a running server.
@@ -44,6 +46,9 @@ impl Config {
 
 #[derive(Debug, Clone)]
 pub struct AppState {
+    /// The database, behind the storage seam.
+    pub backend: Arc<dyn Backend>,
+    /// The SQLite database, for what has not moved behind the seam yet.
     pub db: Db,
     /// Seed of the Automerge actors of edits made through the API ([`AppState::api_actor`]),
     /// new at every start so that a server restored from a backup never reuses one of its
@@ -58,12 +63,15 @@ pub struct AppState {
 
 impl AppState {
     pub fn open(config: Config) -> Result<AppState, DbError> {
-        let db = Db::open(&config.data_dir)?;
+        let sqlite = SqliteBackend::open(&config.data_dir)?;
+        let db = sqlite.db().clone();
+        let live = sqlite.live().clone();
         let secret = {
             let conn = db.writer()?;
             db::meta(&conn, "jwt_secret")?.unwrap_or_default()
         };
         Ok(AppState {
+            backend: Arc::new(sqlite),
             db,
             api_seed: rand::random(),
             keys: Arc::new(Keys::from_secret(secret.as_bytes())),
@@ -72,7 +80,7 @@ impl AppState {
                 config.login_per_address_per_minute,
             ),
             config: Arc::new(config),
-            live: Live::default(),
+            live,
         })
     }
 }

@@ -6,7 +6,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::db::DbError;
-use crate::storage::StoreError;
+use crate::reference::RefError;
+use crate::storage::SqliteError;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -91,8 +92,43 @@ impl From<rusqlite::Error> for ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
+impl From<SqliteError> for ApiError {
+    fn from(e: SqliteError) -> Self {
         ApiError::internal(e)
+    }
+}
+
+impl From<onsite_store::StoreError> for ApiError {
+    fn from(e: onsite_store::StoreError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<onsite_store::Refused> for ApiError {
+    fn from(e: onsite_store::Refused) -> Self {
+        let status = match e.code {
+            "not_found" | "unknown_technician" => StatusCode::NOT_FOUND,
+            c if c.ends_with("_taken") => StatusCode::CONFLICT,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        ApiError::new(status, e.code, e.message)
+    }
+}
+
+impl From<onsite_store::RepoError> for ApiError {
+    fn from(e: onsite_store::RepoError) -> Self {
+        match e {
+            onsite_store::RepoError::Refused(r) => r.into(),
+            onsite_store::RepoError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<RefError> for ApiError {
+    fn from(e: RefError) -> Self {
+        match e {
+            RefError::Refused { code, message } => onsite_store::Refused { code, message }.into(),
+            RefError::Sqlite(e) => e.into(),
+        }
     }
 }

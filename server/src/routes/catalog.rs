@@ -90,7 +90,9 @@ pub async fn create(
         .db
         .write(move |conn| Ok::<_, ApiError>(catalog::create(conn, &stored, now)?))
         .await?;
-    state.live.publish(Notice::reference(&user, None));
+    state
+        .live
+        .publish(Notice::reference(&user.user_id, &user.device_id, None));
     Ok((StatusCode::CREATED, Json(item)))
 }
 
@@ -171,6 +173,8 @@ pub async fn update(
                 .ok_or_else(|| ApiError::not_found("no part with that SKU in the catalog"))
         })
         .await?;
-    state.live.publish(Notice::reference(&user, None));
+    state
+        .live
+        .publish(Notice::reference(&user.user_id, &user.device_id, None));
     Ok(updated)
 }

@@ -365,9 +365,11 @@ fn commit_edit(
         device_id: API_DEVICE.into(),
     };
     // The store registers the account's actor as owned by it on the API device.
-    SqliteStore::new(conn)
-        .with_live(live.clone())
-        .commit(&peer, vec![write])?;
+    let mut notices = Vec::new();
+    SqliteStore::new(conn, &mut notices).commit(&peer, vec![write])?;
+    for notice in notices {
+        live.publish(notice);
+    }
     job_view(conn, doc_id, &mut doc)
 }
 

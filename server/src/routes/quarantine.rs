@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::storage::{self, Quarantined, SqliteStore, StoreError};
+use crate::storage::{self, Quarantined, SqliteError, SqliteStore};
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 
@@ -35,7 +35,7 @@ pub(super) fn load(conn: &Connection, doc_id: &str) -> Result<Loaded, ApiError> 
     let doc = match storage::load_doc(conn, doc_id) {
         Ok(Some(doc)) => doc,
         Ok(None) => return Err(ApiError::not_found("no job with that id")),
-        Err(StoreError::Corrupt(_, e)) => {
+        Err(SqliteError::Corrupt(_, e)) => {
             return Ok(Loaded::Unusable(format!(
                 "the stored document could not be loaded: {e}"
             )));
@@ -58,7 +58,7 @@ pub(super) fn record(
     reason: &str,
 ) -> Result<Quarantined, ApiError> {
     tracing::error!(doc_id, reason, "job set aside");
-    SqliteStore::new(conn).quarantine(doc_id, reason)?;
+    SqliteStore::new(conn, &mut Vec::new()).quarantine(doc_id, reason)?;
     storage::quarantined(conn, doc_id)?
         .ok_or_else(|| ApiError::internal("a quarantined job was not recorded"))
 }

@@ -75,7 +75,8 @@ pub async fn restock(
         .collect();
     let now = now_ms();
     let by = user.user_id.clone();
-    let notice = crate::live::Notice::reference(&user, Some(technician.clone()));
+    let notice =
+        crate::live::Notice::reference(&user.user_id, &user.device_id, Some(technician.clone()));
     let body = state
         .db
         .write(move |conn| {

@@ -9,10 +9,9 @@ use onsite_sync::wire::{self, CONTENT_TYPE, ErrorReply, Request};
 
 use crate::app::AppState;
 use crate::auth::{AuthUser, authenticate, revoked_error};
-use crate::db::DbError;
 use crate::error::ApiError;
 use crate::sessions::DeviceState;
-use crate::storage::{SqliteStore, StoreError};
+use onsite_store::StoreError;
 
 fn frame(status: StatusCode, response: &wire::Response) -> Response {
     (
@@ -43,12 +42,12 @@ fn wiped() -> Response {
 
 enum Failure {
     Handle(HandleError<StoreError>),
-    Db(DbError),
+    Store(StoreError),
 }
 
-impl From<DbError> for Failure {
-    fn from(e: DbError) -> Self {
-        Failure::Db(e)
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::Store(e)
     }
 }
 
@@ -124,14 +123,13 @@ pub async fn sync(
         Request::Sync(s) => s.push.is_empty(),
         Request::RepairDoc(_) => false,
     };
-    let live = state.live.clone();
-    let work = move |conn: &mut rusqlite::Connection| -> Result<wire::Response, Failure> {
-        handle(&mut SqliteStore::new(conn).with_live(live), &peer, request).map_err(Failure::Handle)
+    let work = move |unit: &mut dyn onsite_store::Unit| -> Result<wire::Response, Failure> {
+        handle(unit, &peer, request).map_err(Failure::Handle)
     };
     let result = if read_only {
-        state.db.read(work).await
+        state.backend.read(work).await
     } else {
-        state.db.write(work).await
+        state.backend.write(work).await
     };
     match result {
         Ok(_) if wiping => wiped(),
@@ -147,7 +145,7 @@ pub async fn sync(
             };
             frame(status, &wire::Response::Error(e.reply()))
         }
-        Err(Failure::Db(e)) => {
+        Err(Failure::Store(e)) => {
             tracing::error!(error = %e, "sync database failure");
             error_frame(
                 StatusCode::INTERNAL_SERVER_ERROR,

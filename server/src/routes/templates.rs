@@ -71,9 +71,11 @@ pub async fn publish(
         .db
         .write(move |conn| Ok::<_, ApiError>(templates::publish(conn, &draft, &by, now)?))
         .await?;
-    state
-        .live
-        .publish(crate::live::Notice::reference(&user, None));
+    state.live.publish(crate::live::Notice::reference(
+        &user.user_id,
+        &user.device_id,
+        None,
+    ));
     Ok((StatusCode::CREATED, Json(published)))
 }
 

@@ -67,7 +67,7 @@ struct Stored {
 /// Judges the changes of one upload against the stored job, and applies them if every
 /// check passes: the history (counters, sequence numbers, bounds), the owners of their
 /// actors, the ops (where each writes), and the values before and after.
-pub(super) fn accept_changes<S: ServerStore>(
+pub(super) fn accept_changes<S: ServerStore + ?Sized>(
     store: &mut S,
     peer: &Peer,
     doc_id: &str,

@@ -235,7 +235,7 @@ impl<E: std::error::Error> HandleError<E> {
 type HandleResult<T, S> = std::result::Result<T, HandleError<<S as ServerStore>::Error>>;
 
 /// Handles one request from `peer`.
-pub fn handle<S: ServerStore>(
+pub fn handle<S: ServerStore + ?Sized>(
     store: &mut S,
     peer: &Peer,
     request: Request,
@@ -332,7 +332,7 @@ fn decode_changes<E: std::error::Error>(
     Ok(out)
 }
 
-fn sync<S: ServerStore>(
+fn sync<S: ServerStore + ?Sized>(
     store: &mut S,
     peer: &Peer,
     req: SyncRequest,
@@ -407,7 +407,7 @@ fn refusal(doc: &str, r: Refusal) -> Refused {
     }
 }
 
-fn read_page<S: ServerStore>(
+fn read_page<S: ServerStore + ?Sized>(
     store: &mut S,
     peer: &Peer,
     pull: PullRequest,
@@ -480,7 +480,7 @@ fn read_page<S: ServerStore>(
 
 /// What changed in the peer's reference data after its reference cursor `after`; `None`
 /// when nothing did, so that an idle device's page carries nothing for it.
-fn read_reference<S: ServerStore>(
+fn read_reference<S: ServerStore + ?Sized>(
     store: &mut S,
     peer: &Peer,
     after: u64,
@@ -507,7 +507,7 @@ fn read_reference<S: ServerStore>(
     Ok((!delta.is_empty()).then_some(delta))
 }
 
-fn repair<S: ServerStore>(
+fn repair<S: ServerStore + ?Sized>(
     store: &mut S,
     peer: &Peer,
     req: RepairDoc,

@@ -7,8 +7,8 @@ use onsite_sync::server::{
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::db;
-use crate::live::{Live, Notice};
 use crate::projection;
+use onsite_store::Notice;
 
 const KIND_CHANGE: i64 = 0;
 const KIND_ENTER: i64 = 1;
@@ -18,11 +18,12 @@ const KIND_LEAVE: i64 = 2;
 #[derive(Debug)]
 pub struct SqliteStore<'c> {
     conn: &'c mut Connection,
-    live: Option<Live>,
+    /// What to tell the devices once the unit of work is over.
+    notices: &'c mut Vec<Notice>,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum StoreError {
+pub enum SqliteError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("stored document {0} is unreadable: {1}")]
@@ -32,14 +33,10 @@ pub enum StoreError {
 }
 
 impl<'c> SqliteStore<'c> {
-    pub fn new(conn: &'c mut Connection) -> Self {
-        SqliteStore { conn, live: None }
-    }
-
-    /// Tells online devices after each commit that brought something new.
-    pub fn with_live(mut self, live: Live) -> Self {
-        self.live = Some(live);
-        self
+    /// The store on `conn`; each commit that brings something new adds its notice to
+    /// `notices`.
+    pub fn new(conn: &'c mut Connection, notices: &'c mut Vec<Notice>) -> Self {
+        SqliteStore { conn, notices }
     }
 }
 
@@ -50,7 +47,7 @@ fn head(conn: &Connection) -> Result<u64, rusqlite::Error> {
     .map(|v| v as u64)
 }
 
-pub fn load_doc(conn: &Connection, doc_id: &str) -> Result<Option<JobDoc>, StoreError> {
+pub fn load_doc(conn: &Connection, doc_id: &str) -> Result<Option<JobDoc>, SqliteError> {
     let bytes: Option<Vec<u8>> = conn
         .query_row(
             "SELECT data FROM documents WHERE doc_id = ?1",
@@ -60,7 +57,7 @@ pub fn load_doc(conn: &Connection, doc_id: &str) -> Result<Option<JobDoc>, Store
         .optional()?;
     bytes
         .map(|b| {
-            JobDoc::load(&b).map_err(|e| StoreError::Corrupt(doc_id.to_string(), e.to_string()))
+            JobDoc::load(&b).map_err(|e| SqliteError::Corrupt(doc_id.to_string(), e.to_string()))
         })
         .transpose()
 }
@@ -99,13 +96,13 @@ pub fn quarantined_jobs(conn: &Connection) -> rusqlite::Result<Vec<Quarantined>>
 }
 
 impl ServerStore for SqliteStore<'_> {
-    type Error = StoreError;
+    type Error = SqliteError;
 
-    fn epoch(&mut self) -> Result<String, StoreError> {
-        db::meta(self.conn, "epoch")?.ok_or(StoreError::NoEpoch)
+    fn epoch(&mut self) -> Result<String, SqliteError> {
+        db::meta(self.conn, "epoch")?.ok_or(SqliteError::NoEpoch)
     }
 
-    fn load_saved(&mut self, doc_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    fn load_saved(&mut self, doc_id: &str) -> Result<Option<Vec<u8>>, SqliteError> {
         Ok(self
             .conn
             .query_row(
@@ -116,11 +113,11 @@ impl ServerStore for SqliteStore<'_> {
             .optional()?)
     }
 
-    fn commit(&mut self, peer: &Peer, writes: Vec<DocWrite>) -> Result<(), StoreError> {
+    fn commit(&mut self, peer: &Peer, writes: Vec<DocWrite>) -> Result<(), SqliteError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let epoch = db::meta(&tx, "epoch")?.ok_or(StoreError::NoEpoch)?;
+        let epoch = db::meta(&tx, "epoch")?.ok_or(SqliteError::NoEpoch)?;
         let mut technicians: Vec<String> = Vec::new();
         let mut news = false;
         for w in writes {
@@ -206,10 +203,10 @@ impl ServerStore for SqliteStore<'_> {
             }
         }
         tx.commit()?;
-        if let Some(live) = self.live.as_ref().filter(|_| news) {
+        if news {
             technicians.sort();
             technicians.dedup();
-            live.publish(Notice {
+            self.notices.push(Notice {
                 technicians,
                 everyone: false,
                 origin_user: peer.user_id.clone(),
@@ -219,7 +216,7 @@ impl ServerStore for SqliteStore<'_> {
         Ok(())
     }
 
-    fn read_feed(&mut self, peer: &Peer, after: u64, limit: u32) -> Result<FeedRead, StoreError> {
+    fn read_feed(&mut self, peer: &Peer, after: u64, limit: u32) -> Result<FeedRead, SqliteError> {
         // One read transaction: the head and the items come from the same snapshot.
         let tx = self
             .conn
@@ -306,7 +303,7 @@ impl ServerStore for SqliteStore<'_> {
         Ok(FeedRead { items, head })
     }
 
-    fn in_scope(&mut self, peer: &Peer, doc_id: &str) -> Result<bool, StoreError> {
+    fn in_scope(&mut self, peer: &Peer, doc_id: &str) -> Result<bool, SqliteError> {
         if peer.role.sees_all_jobs() {
             return Ok(true);
         }
@@ -321,7 +318,7 @@ impl ServerStore for SqliteStore<'_> {
             .is_some())
     }
 
-    fn scope(&mut self, peer: &Peer) -> Result<(Vec<String>, u64), StoreError> {
+    fn scope(&mut self, peer: &Peer) -> Result<(Vec<String>, u64), SqliteError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Deferred)?;
@@ -341,14 +338,14 @@ impl ServerStore for SqliteStore<'_> {
         Ok((docs, head))
     }
 
-    fn read_reference(&mut self, peer: &Peer, after: u64) -> Result<ReferenceRead, StoreError> {
+    fn read_reference(&mut self, peer: &Peer, after: u64) -> Result<ReferenceRead, SqliteError> {
         Ok(crate::reference::delta::read(self.conn, peer, after)?)
     }
 
     fn actor_owner(
         &mut self,
         actor: &automerge::ActorId,
-    ) -> Result<Option<ActorOwner>, StoreError> {
+    ) -> Result<Option<ActorOwner>, SqliteError> {
         Ok(self
             .conn
             .query_row(
@@ -369,12 +366,12 @@ impl ServerStore for SqliteStore<'_> {
             .optional()?)
     }
 
-    fn restored(&mut self) -> Result<bool, StoreError> {
+    fn restored(&mut self) -> Result<bool, SqliteError> {
         // Written by a restore, with the epoch the backup was taken in.
         Ok(db::meta(self.conn, "restored_from")?.is_some())
     }
 
-    fn quarantine(&mut self, doc_id: &str, reason: &str) -> Result<(), StoreError> {
+    fn quarantine(&mut self, doc_id: &str, reason: &str) -> Result<(), SqliteError> {
         self.conn.execute(
             "INSERT INTO quarantine (doc_id, reason, at) VALUES (?1, ?2, ?3)
              ON CONFLICT (doc_id) DO UPDATE SET reason = excluded.reason, at = excluded.at",

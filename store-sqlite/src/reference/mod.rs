@@ -33,23 +33,6 @@ impl RefError {
     }
 }
 
-impl From<RefError> for crate::error::ApiError {
-    fn from(e: RefError) -> Self {
-        use axum::http::StatusCode;
-        match e {
-            RefError::Refused { code, message } => {
-                let status = match code {
-                    "not_found" | "unknown_technician" => StatusCode::NOT_FOUND,
-                    c if c.ends_with("_taken") => StatusCode::CONFLICT,
-                    _ => StatusCode::UNPROCESSABLE_ENTITY,
-                };
-                crate::error::ApiError::new(status, code, message)
-            }
-            RefError::Sqlite(e) => e.into(),
-        }
-    }
-}
-
 /// `%` and `_` are literal in a search, not wildcards (use with `ESCAPE '\'`).
 pub fn like_pattern(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);

@@ -1,14 +1,5 @@
-//! Back-office reports and lists, computed in SQL over the query tables (never by loading
-//! documents), plus the period arithmetic and the table shape that every export shares.
-
-pub mod callback;
-pub mod corrective;
-pub mod export;
-pub mod parts;
-pub mod review;
-pub mod routine;
-pub mod satisfaction;
-pub mod service_levels;
+//! What every report shares, whatever backend computes it: the reporting period, the
+//! checks of filter values, and the table shape that every export writes.
 
 use chrono::{Datelike, Months, NaiveDate};
 
@@ -256,6 +247,3 @@ mod tests {
         assert!(check_name("", "tier").is_err());
     }
 }
-
-#[cfg(test)]
-mod sql_tests;

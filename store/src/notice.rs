@@ -38,14 +38,14 @@ impl Notice {
         !own && (l.sees_all || self.everyone || self.technicians.contains(&l.user_id))
     }
 
-    /// A write of reference data by `user` (through the API, so no device has it yet):
-    /// for `technician`'s devices (their van stock), or for every device.
-    pub fn reference(user: &crate::auth::AuthUser, technician: Option<String>) -> Notice {
+    /// A write of reference data by a user's device (through the API, so no device has it
+    /// yet): for `technician`'s devices (their van stock), or for every device.
+    pub fn reference(user_id: &str, device_id: &str, technician: Option<String>) -> Notice {
         Notice {
             everyone: technician.is_none(),
             technicians: technician.into_iter().collect(),
-            origin_user: user.user_id.clone(),
-            origin_device: user.device_id.clone(),
+            origin_user: user_id.to_string(),
+            origin_device: device_id.to_string(),
         }
     }
 }

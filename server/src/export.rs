@@ -2,7 +2,7 @@
 
 use rust_xlsxwriter::{Format, Workbook};
 
-use super::{Cell, Table};
+use onsite_store::report::{Cell, Table};
 
 /// CSV in UTF-8 with a byte-order mark: without it, spreadsheet programs on Chinese
 /// Windows read the file as GBK and the labels come out garbled.

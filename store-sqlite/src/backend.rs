@@ -1,0 +1,160 @@
+//! [`SqliteBackend`]: the storage seam over the embedded database.
+
+use std::path::Path;
+
+use automerge::ActorId;
+use onsite_store::backend::BoxFuture;
+use onsite_store::{Access, Backend, Finish, Live, Notice, StoreError, Unit, Work};
+use onsite_sync::server::{ActorOwner, DocWrite, FeedRead, Peer, ReferenceRead, ServerStore};
+use rusqlite::Connection;
+
+use crate::db::{Db, DbError};
+use crate::storage::{SqliteError, SqliteStore};
+
+/// The embedded database of one data directory.
+#[derive(Debug, Clone)]
+pub struct SqliteBackend {
+    db: Db,
+    live: Live,
+}
+
+impl SqliteBackend {
+    /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
+    pub fn open(data_dir: &Path) -> Result<SqliteBackend, DbError> {
+        Ok(SqliteBackend {
+            db: Db::open(data_dir)?,
+            live: Live::default(),
+        })
+    }
+
+    /// The database handle, for what has not moved behind the seam yet.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+}
+
+/// One SQLite connection, as a unit of work sees it.
+#[derive(Debug)]
+pub struct SqliteUnit<'c> {
+    conn: &'c mut Connection,
+    notices: Vec<Notice>,
+}
+
+impl<'c> SqliteUnit<'c> {
+    pub fn new(conn: &'c mut Connection) -> Self {
+        SqliteUnit {
+            conn,
+            notices: Vec::new(),
+        }
+    }
+
+    /// The connection, for the repositories of this crate.
+    pub fn conn(&mut self) -> &mut Connection {
+        self.conn
+    }
+
+    fn store(&mut self) -> SqliteStore<'_> {
+        SqliteStore::new(self.conn, &mut self.notices)
+    }
+}
+
+pub(crate) fn to_store(e: impl Into<SqliteError>) -> StoreError {
+    match e.into() {
+        SqliteError::Sqlite(e) => StoreError::Database(e.to_string()),
+        SqliteError::Corrupt(id, why) => StoreError::Corrupt(id, why),
+        SqliteError::NoEpoch => StoreError::NoEpoch,
+    }
+}
+
+impl From<DbError> for StoreErrorOf {
+    fn from(e: DbError) -> Self {
+        StoreErrorOf(match e {
+            DbError::Panicked(m) => StoreError::Panicked(m),
+            DbError::Sqlite(e) => StoreError::Database(e.to_string()),
+            other => StoreError::Unavailable(other.to_string()),
+        })
+    }
+}
+
+/// A [`StoreError`] as the executor of [`Db`] produces it.
+struct StoreErrorOf(StoreError);
+
+impl Backend for SqliteBackend {
+    fn run(&self, access: Access, work: Work) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            let live = self.live.clone();
+            let unit = move |conn: &mut Connection| -> Result<(), StoreErrorOf> {
+                let mut unit = SqliteUnit::new(conn);
+                if work(&mut unit) == Finish::Done {
+                    for notice in unit.notices.drain(..) {
+                        live.publish(notice);
+                    }
+                }
+                Ok(())
+            };
+            let done = match access {
+                Access::Read => self.db.read(unit).await,
+                Access::Write => self.db.write(unit).await,
+            };
+            done.map_err(|e| e.0)
+        })
+    }
+
+    fn live(&self) -> &Live {
+        &self.live
+    }
+}
+
+impl Unit for SqliteUnit<'_> {
+    fn notify(&mut self, notice: Notice) {
+        self.notices.push(notice);
+    }
+}
+
+impl ServerStore for SqliteUnit<'_> {
+    type Error = StoreError;
+
+    fn epoch(&mut self) -> Result<String, StoreError> {
+        self.store().epoch().map_err(to_store)
+    }
+
+    fn load_saved(&mut self, doc_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.store().load_saved(doc_id).map_err(to_store)
+    }
+
+    fn commit(&mut self, peer: &Peer, writes: Vec<DocWrite>) -> Result<(), StoreError> {
+        self.store().commit(peer, writes).map_err(to_store)
+    }
+
+    fn read_feed(&mut self, peer: &Peer, after: u64, limit: u32) -> Result<FeedRead, StoreError> {
+        self.store().read_feed(peer, after, limit).map_err(to_store)
+    }
+
+    fn in_scope(&mut self, peer: &Peer, doc_id: &str) -> Result<bool, StoreError> {
+        self.store().in_scope(peer, doc_id).map_err(to_store)
+    }
+
+    fn scope(&mut self, peer: &Peer) -> Result<(Vec<String>, u64), StoreError> {
+        self.store().scope(peer).map_err(to_store)
+    }
+
+    fn read_reference(&mut self, peer: &Peer, after: u64) -> Result<ReferenceRead, StoreError> {
+        self.store().read_reference(peer, after).map_err(to_store)
+    }
+
+    fn actor_owner(&mut self, actor: &ActorId) -> Result<Option<ActorOwner>, StoreError> {
+        self.store().actor_owner(actor).map_err(to_store)
+    }
+
+    fn restored(&mut self) -> Result<bool, StoreError> {
+        self.store().restored().map_err(to_store)
+    }
+
+    fn quarantine(&mut self, doc_id: &str, reason: &str) -> Result<(), StoreError> {
+        self.store().quarantine(doc_id, reason).map_err(to_store)
+    }
+
+    fn now_ms(&mut self) -> i64 {
+        self.store().now_ms()
+    }
+}

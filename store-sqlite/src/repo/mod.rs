@@ -1,0 +1,6 @@
+//! The repositories of [`onsite_store::repo`] on SQLite, over the modules of this crate.
+
+pub mod accounts;
+pub mod jobs;
+pub mod reference;
+pub mod reports;

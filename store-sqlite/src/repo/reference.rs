@@ -1,0 +1,5 @@
+//! [`onsite_store::repo::Reference`] on SQLite.
+
+use crate::backend::SqliteUnit;
+
+impl onsite_store::repo::Reference for SqliteUnit<'_> {}
