@@ -158,3 +158,8 @@ impl ServerStore for SqliteUnit<'_> {
         self.store().now_ms()
     }
 }
+
+/// A driver error as the seam speaks it.
+pub(crate) fn db_err(e: rusqlite::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
