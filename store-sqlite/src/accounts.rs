@@ -21,18 +21,7 @@ pub enum AccountError {
     Hash(String),
 }
 
-/// An account as the rest of the server sees it (never the password hash).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Account {
-    pub id: String,
-    pub username: String,
-    pub display_name: String,
-    pub role: Role,
-    pub disabled: bool,
-    /// Access tokens carry this; bumping it invalidates them.
-    #[serde(skip)]
-    pub token_version: i64,
-}
+pub use onsite_store::repo::accounts::Account;
 
 pub fn valid_username(username: &str) -> bool {
     !username.is_empty()

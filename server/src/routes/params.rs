@@ -130,11 +130,14 @@ impl Params {
 }
 
 /// A technician filter must name an existing technician account.
-pub fn check_technician(conn: &rusqlite::Connection, id: &Option<String>) -> Result<(), ApiError> {
+pub fn check_technician(
+    unit: &mut dyn onsite_store::Unit,
+    id: &Option<String>,
+) -> Result<(), ApiError> {
     let Some(id) = id else {
         return Ok(());
     };
-    match crate::accounts::by_id(conn, id)? {
+    match unit.account(id)? {
         Some(a) if a.role == onsite_domain::Role::Technician => Ok(()),
         _ => Err(ApiError::new(
             axum::http::StatusCode::NOT_FOUND,

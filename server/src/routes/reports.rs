@@ -65,7 +65,7 @@ pub async fn satisfaction(
     state
         .db
         .read(move |conn| {
-            check_technician(conn, &filter.technician)?;
+            check_technician(&mut onsite_store_sqlite::backend::SqliteUnit::new(conn), &filter.technician)?;
             let total = sat::totals(conn, &period, &filter)?;
             let previous = period.previous();
             let previous_total = previous
@@ -170,7 +170,10 @@ pub async fn service_levels(
     state
         .db
         .read(move |conn| {
-            check_technician(conn, &technician)?;
+            check_technician(
+                &mut onsite_store_sqlite::backend::SqliteUnit::new(conn),
+                &technician,
+            )?;
             let mut rows = Vec::new();
             for (key, levels) in sla::by_group(
                 conn,

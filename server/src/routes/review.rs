@@ -54,7 +54,10 @@ pub async fn list(
     state
         .db
         .read(move |conn| {
-            check_technician(conn, &filter.technician)?;
+            check_technician(
+                &mut onsite_store_sqlite::backend::SqliteUnit::new(conn),
+                &filter.technician,
+            )?;
             let (jobs, total) = review::list(conn, &filter)?;
             let body = json!({
                 "jobs": jobs,

@@ -80,7 +80,10 @@ pub async fn restock(
     let body = state
         .db
         .write(move |conn| {
-            check_technician(conn, &Some(technician.clone()))?;
+            check_technician(
+                &mut onsite_store_sqlite::backend::SqliteUnit::new(conn),
+                &Some(technician.clone()),
+            )?;
             let ids = stock::restock(conn, &technician, &lines, &note, &by, now)?;
             let filter = Filter {
                 technician: Some(technician.clone()),
@@ -114,7 +117,10 @@ pub async fn list(
     state
         .db
         .read(move |conn| {
-            check_technician(conn, &filter.technician)?;
+            check_technician(
+                &mut onsite_store_sqlite::backend::SqliteUnit::new(conn),
+                &filter.technician,
+            )?;
             let lines = stock::balances(conn, &filter)?;
             let negative = lines.iter().filter(|l| l.negative).count();
             let body = json!({ "lines": lines, "negative": negative });
@@ -136,7 +142,10 @@ pub async fn technician(
     state
         .db
         .read(move |conn| {
-            check_technician(conn, &Some(technician.clone()))?;
+            check_technician(
+                &mut onsite_store_sqlite::backend::SqliteUnit::new(conn),
+                &Some(technician.clone()),
+            )?;
             let filter = Filter {
                 technician: Some(technician.clone()),
                 ..Filter::default()
