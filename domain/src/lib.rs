@@ -25,6 +25,7 @@
 
 pub mod document;
 pub mod evidence;
+pub mod facts;
 pub mod forms;
 pub mod job;
 pub mod policy;

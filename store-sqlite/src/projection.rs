@@ -10,17 +10,12 @@
 
 use std::collections::HashMap;
 
-use onsite_domain::evidence::{Flags, clock_events, creation_reference, time_flags};
-use onsite_domain::forms::Level;
-use onsite_domain::service::{clocks, is_dap};
-use onsite_domain::{EventKind, Job, JobDoc, derive_review, derive_status};
+use onsite_domain::facts::{JobFacts, Receipt, job_facts};
+use onsite_domain::{Job, JobDoc};
 use onsite_sync::server::Received;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::schema::SchemaError;
-
-/// Days the back office gets by default to close a corrective action.
-pub const CORRECTIVE_DUE_DAYS: i64 = 7;
 
 /// [`upsert_job_received`] for a write whose receipt is unknown (a rebuild from documents).
 pub fn upsert_job(
@@ -32,9 +27,6 @@ pub fn upsert_job(
     upsert_job_received(conn, doc_id, job, seq, None)
 }
 
-/// When an event reached the server: server ms, and the device offset of that sync.
-type Receipt = (Option<i64>, Option<i64>);
-
 /// Writes the query rows of `job` after the write that `received` describes. Events and
 /// the job seen before keep the receipt they were first projected with; new ones take
 /// this write's.
@@ -45,38 +37,33 @@ pub fn upsert_job_received(
     seq: u64,
     received: Option<Received>,
 ) -> Result<(), rusqlite::Error> {
-    let this_write: Receipt = (
-        received.map(|r| r.at_ms),
-        received.and_then(|r| r.device_offset_ms()),
-    );
+    let this_write = Receipt {
+        received_at: received.map(|r| r.at_ms),
+        device_offset_ms: received.and_then(|r| r.device_offset_ms()),
+    };
     let stored_created: Option<Option<i64>> = conn
         .prepare_cached("SELECT created_at FROM jobs WHERE doc_id = ?1")?
         .query_row([doc_id], |r| r.get(0))
         .optional()?;
-    let created_at = stored_created.unwrap_or(this_write.0);
+    let created_at = stored_created.unwrap_or(this_write.received_at);
     let known: HashMap<String, Receipt> = conn
         .prepare_cached(
             "SELECT event_id, received_at, device_offset_ms FROM job_events WHERE doc_id = ?1",
         )?
-        .query_map([doc_id], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
+        .query_map([doc_id], |r| {
+            Ok((
+                r.get(0)?,
+                Receipt {
+                    received_at: r.get(1)?,
+                    device_offset_ms: r.get(2)?,
+                },
+            ))
+        })?
         .collect::<Result<_, _>>()?;
-    let receipt = |id: &str| known.get(id).copied().unwrap_or(this_write);
-    let receipts: Vec<Receipt> = job.events.iter().map(|e| receipt(&e.id)).collect();
-    let begins = creation_reference(&job.origin, job.reported_at, created_at);
-    let flags = clock_events(job)
-        .into_iter()
-        .map(|e| {
-            let (received_at, offset) = receipt(&e.id);
-            time_flags(e.at, received_at, begins, offset)
-        })
-        .fold(Flags::default(), Flags::or);
-    let clocks = clocks(job);
-    let completed_at = job
-        .events
-        .iter()
-        .filter(|e| e.kind == EventKind::Completed && job.assignee.as_deref() == Some(&e.by))
-        .map(|e| e.at)
-        .max();
+    let facts = job_facts(job, created_at, |id| {
+        known.get(id).copied().unwrap_or(this_write)
+    });
+    let clocks = &facts.clocks;
     conn.execute(
         "INSERT INTO jobs (doc_id, status, review_state, assignee, origin, complaint,
              customer_name, customer_phone, customer_tier, customer_region,
@@ -107,8 +94,8 @@ pub fn upsert_job_received(
              product_id = excluded.product_id, time_flags = excluded.time_flags",
         params![
             doc_id,
-            derive_status(job).as_str(),
-            derive_review(job).as_str(),
+            facts.status.as_str(),
+            facts.review_state.as_str(),
             job.assignee,
             job.origin,
             job.complaint,
@@ -126,24 +113,24 @@ pub fn upsert_job_received(
             job.customer.id,
             job.customer.site_distance,
             job.product.purchase_date,
-            is_dap(job),
+            facts.dap,
             job.feedback_category,
             job.responsible_department,
             job.labour_minutes,
-            completed_at,
+            facts.completed_at,
             clocks.response_ms,
             clocks.arrival_ms,
             clocks.diagnosis_ms,
             clocks.handling_ms,
             job.product.id,
-            created_at,
-            flags.bits(),
+            facts.created_at,
+            facts.flags.bits(),
         ],
     )?;
     // Before the parts lines are replaced: the old ones tell which balances moved.
     crate::reference::stock::mark_parts_changes(conn, doc_id, job)?;
-    replace_children(conn, doc_id, job, &receipts)?;
-    open_corrective_actions(conn, doc_id, job)?;
+    replace_children(conn, doc_id, job, &facts.receipts)?;
+    open_corrective_actions(conn, doc_id, &facts)?;
     Ok(())
 }
 
@@ -169,15 +156,15 @@ fn replace_children(
              received_at, device_offset_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
-    for (e, (received_at, offset)) in job.events.iter().zip(receipts) {
+    for (e, r) in job.events.iter().zip(receipts) {
         event.execute(params![
             doc_id,
             e.id,
             e.kind.as_str(),
             e.at,
             e.by,
-            received_at,
-            offset
+            r.received_at,
+            r.device_offset_ms
         ])?;
     }
     let mut review = conn.prepare_cached(
@@ -234,12 +221,12 @@ fn replace_children(
     Ok(())
 }
 
-/// Every dissatisfied or very dissatisfied answer of a submitted form opens one corrective
-/// action. Answers of a form still being filled in may change, so they wait for submission.
+/// Stores the corrective actions the job's submitted forms open (decided by
+/// [`onsite_domain::facts`]).
 fn open_corrective_actions(
     conn: &Connection,
     doc_id: &str,
-    job: &Job,
+    facts: &JobFacts,
 ) -> Result<(), rusqlite::Error> {
     let mut open = conn.prepare_cached(
         "INSERT INTO corrective_actions (doc_id, form_id, item_id, points, department,
@@ -250,29 +237,16 @@ fn open_corrective_actions(
          ON CONFLICT (doc_id, form_id, item_id) DO UPDATE SET department = excluded.department
              WHERE corrective_actions.department = '' AND excluded.department <> ''",
     )?;
-    for (form_id, form) in &job.forms {
-        let Some(submitted) = form.submitted_at else {
-            continue;
-        };
-        let due = chrono::DateTime::from_timestamp_millis(submitted)
-            .map(|d| (d + chrono::Duration::days(CORRECTIVE_DUE_DAYS)).date_naive())
-            .map(|d| d.format("%Y-%m-%d").to_string())
-            .unwrap_or_default();
-        for (item, answer) in &form.answers {
-            let needs =
-                Level::from_points(answer.points).is_some_and(Level::needs_corrective_action);
-            if needs {
-                open.execute(params![
-                    doc_id,
-                    form_id,
-                    item,
-                    answer.points,
-                    job.responsible_department.clone().unwrap_or_default(),
-                    due,
-                    submitted,
-                ])?;
-            }
-        }
+    for c in &facts.corrective {
+        open.execute(params![
+            doc_id,
+            c.form_id,
+            c.item_id,
+            c.points,
+            c.department,
+            c.due_date,
+            c.opened_at,
+        ])?;
     }
     Ok(())
 }

@@ -105,7 +105,7 @@ fn close(a: Option<f64>, b: f64) -> bool {
 }
 
 #[test]
-fn worked_example_of_domain_md_from_the_query_tables() {
+fn the_worked_example_from_the_query_tables() {
     let f = fixture();
     let at = Some(ms("2026-11-10", 9));
     // 5 returned forms × 5 items: 10 very satisfied, 5 satisfied, 6 basically satisfied,
