@@ -12,6 +12,8 @@
 //! the job; the backend keeps the result and answers queries over it.
 
 pub mod backend;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod error;
 pub mod notice;
 pub mod repo;

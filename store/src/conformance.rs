@@ -1,0 +1,388 @@
+//! The contract every backend keeps, as tests: one suite, run by each backend crate with
+//! [`backend_conformance_tests!`](crate::backend_conformance_tests) against a fresh
+//! database of its own.
+//!
+//! The tests go through the seam only (`dyn Backend`, `Unit`), so what passes here on
+//! SQLite passes on any other backend for the same reasons. They check the sync engine's
+//! `ServerStore` contract (its documentation lists it) and the unit-of-work guarantees:
+//! notices published only after work that succeeded, panics contained.
+#![allow(clippy::unwrap_used, clippy::missing_panics_doc)] // Test code: a failed unwrap is a failed test.
+
+use std::sync::Arc;
+
+use automerge::ActorId;
+use onsite_domain::{Event, EventKind, Job, JobDoc, Role};
+use onsite_sync::server::{DocWrite, FeedItem, NewChange, Peer, Received};
+
+use crate::{Backend, Notice, StoreError, Unit};
+
+const T: i64 = 1_796_068_800_000;
+
+fn peer(user: &str, role: Role, device: &str) -> Peer {
+    Peer {
+        user_id: user.into(),
+        role,
+        device_id: device.into(),
+    }
+}
+
+fn office() -> Peer {
+    peer("office-1", Role::BackOffice, "pc-1")
+}
+
+fn technician(user: &str) -> Peer {
+    peer(user, Role::Technician, &format!("phone-of-{user}"))
+}
+
+fn job(id: &str, assignee: Option<&str>) -> Job {
+    Job {
+        id: id.into(),
+        origin: "hotline".into(),
+        reported_at: T,
+        assignee: assignee.map(Into::into),
+        events: vec![Event {
+            id: format!("{id}-reported"),
+            kind: EventKind::Reported,
+            at: T,
+            by: "office-1".into(),
+        }],
+        ..Job::default()
+    }
+}
+
+/// A document id as the sync engine requires (a lowercase UUID), distinct per `n`.
+fn doc_id(n: u8) -> String {
+    format!("00000000-0000-4000-8000-0000000000{n:02x}")
+}
+
+/// A new job's write, as the sync engine hands it to `commit`.
+fn created(id: &str, assignee: Option<&str>, actor: &ActorId) -> (JobDoc, DocWrite) {
+    let job = job(id, assignee);
+    let (mut doc, change) = JobDoc::create(&job, actor.clone(), T).unwrap();
+    let write = DocWrite {
+        doc_id: id.into(),
+        job: doc.job().unwrap(),
+        saved: doc.save(),
+        changes: vec![NewChange {
+            hash: change.hash(),
+            bytes: change.raw_bytes().to_vec(),
+        }],
+        created: true,
+        authored: vec![actor.clone()],
+        received: Some(Received {
+            at_ms: T,
+            device_clock_ms: Some(T),
+        }),
+    };
+    (doc, write)
+}
+
+/// An edit of a stored job, as the sync engine hands it to `commit`.
+fn edited(doc: &mut JobDoc, id: &str, actor: &ActorId, edit: impl FnOnce(&mut Job)) -> DocWrite {
+    doc.set_actor(actor.clone());
+    let change = doc.edit("edit", T + 60_000, edit).unwrap().unwrap();
+    DocWrite {
+        doc_id: id.into(),
+        job: doc.job().unwrap(),
+        saved: doc.save(),
+        changes: vec![NewChange {
+            hash: change.hash(),
+            bytes: change.raw_bytes().to_vec(),
+        }],
+        created: false,
+        authored: vec![actor.clone()],
+        received: None,
+    }
+}
+
+async fn commit(backend: &Arc<dyn Backend>, by: Peer, writes: Vec<DocWrite>) {
+    backend
+        .write(move |unit| unit.commit(&by, writes))
+        .await
+        .unwrap();
+}
+
+async fn feed(backend: &Arc<dyn Backend>, who: Peer, after: u64) -> (Vec<FeedItem>, u64) {
+    backend
+        .read(move |unit| unit.read_feed(&who, after, 100))
+        .await
+        .map(|f| (f.items, f.head))
+        .unwrap()
+}
+
+fn docs(items: &[FeedItem]) -> Vec<(&'static str, String)> {
+    items
+        .iter()
+        .map(|i| match i {
+            FeedItem::Change { doc, .. } => ("change", doc.clone()),
+            FeedItem::Enter { doc, .. } => ("enter", doc.clone()),
+            FeedItem::Leave { doc, .. } => ("leave", doc.clone()),
+        })
+        .collect()
+}
+
+pub async fn the_epoch_is_stable_and_a_new_database_is_not_restored(backend: Arc<dyn Backend>) {
+    let first = backend.read(|unit| unit.epoch()).await.unwrap();
+    let again = backend.write(|unit| unit.epoch()).await.unwrap();
+    assert!(!first.is_empty());
+    assert_eq!(first, again);
+    assert!(!backend.read(|unit| unit.restored()).await.unwrap());
+}
+
+pub async fn a_new_job_enters_its_assignees_scope_and_reaches_the_back_office(
+    backend: Arc<dyn Backend>,
+) {
+    let id = doc_id(1);
+    let actor = ActorId::random();
+    let (_, write) = created(&id, Some("tech-1"), &actor);
+    let saved = write.saved.clone();
+    commit(&backend, office(), vec![write]).await;
+
+    let (items, head) = feed(&backend, technician("tech-1"), 0).await;
+    assert_eq!(docs(&items), vec![("enter", id.clone())]);
+    match &items[0] {
+        FeedItem::Enter { data, seq, .. } => {
+            assert_eq!(JobDoc::load(data).unwrap().job().unwrap().id, id);
+            assert!(*seq <= head);
+        }
+        other => panic!("expected an entry, got {other:?}"),
+    }
+    // Another technician sees nothing; the uploading device is not sent its own change.
+    assert!(feed(&backend, technician("tech-2"), 0).await.0.is_empty());
+    assert!(feed(&backend, office(), 0).await.0.is_empty());
+    let other_office = peer("office-2", Role::BackOffice, "pc-2");
+    assert_eq!(
+        docs(&feed(&backend, other_office, 0).await.0),
+        vec![("change", id.clone())]
+    );
+    let stored = backend
+        .read({
+            let id = id.clone();
+            move |unit| unit.load_saved(&id)
+        })
+        .await
+        .unwrap();
+    assert_eq!(stored.as_deref(), Some(saved.as_slice()));
+    let (scope, scope_head) = backend
+        .read(|unit| unit.scope(&technician("tech-1")))
+        .await
+        .unwrap();
+    assert_eq!((scope, scope_head), (vec![id.clone()], head));
+    let in_scope = backend
+        .read(move |unit| unit.in_scope(&technician("tech-2"), &id))
+        .await
+        .unwrap();
+    assert!(!in_scope);
+}
+
+pub async fn reassigning_a_job_moves_it_between_scopes_after_its_changes(
+    backend: Arc<dyn Backend>,
+) {
+    let id = doc_id(2);
+    let actor = ActorId::random();
+    let (mut doc, write) = created(&id, Some("tech-1"), &actor);
+    commit(&backend, office(), vec![write]).await;
+    let (_, cursor) = feed(&backend, technician("tech-1"), 0).await;
+    let write = edited(&mut doc, &id, &actor, |j| {
+        j.assignee = Some("tech-2".into())
+    });
+    commit(&backend, office(), vec![write]).await;
+
+    let (items, _) = feed(&backend, technician("tech-1"), cursor).await;
+    assert_eq!(docs(&items), vec![("leave", id.clone())]);
+    let (items, _) = feed(&backend, technician("tech-2"), 0).await;
+    assert_eq!(docs(&items), vec![("enter", id.clone())]);
+    let seqs: Vec<u64> = feed(&backend, peer("o2", Role::BackOffice, "pc-2"), 0)
+        .await
+        .0
+        .iter()
+        .map(|i| match i {
+            FeedItem::Change { seq, .. }
+            | FeedItem::Enter { seq, .. }
+            | FeedItem::Leave { seq, .. } => *seq,
+        })
+        .collect();
+    assert_eq!(seqs.len(), 2, "two changes for the back office");
+    assert!(seqs[0] < seqs[1], "in sequence order: {seqs:?}");
+}
+
+pub async fn a_change_already_stored_is_not_numbered_again(backend: Arc<dyn Backend>) {
+    let id = doc_id(3);
+    let actor = ActorId::random();
+    let (_, write) = created(&id, None, &actor);
+    let again = DocWrite {
+        doc_id: write.doc_id.clone(),
+        job: write.job.clone(),
+        saved: write.saved.clone(),
+        changes: write
+            .changes
+            .iter()
+            .map(|c| NewChange {
+                hash: c.hash,
+                bytes: c.bytes.clone(),
+            })
+            .collect(),
+        created: false,
+        authored: write.authored.clone(),
+        received: None,
+    };
+    commit(&backend, office(), vec![write]).await;
+    let (_, head) = feed(&backend, office(), 0).await;
+    commit(&backend, office(), vec![again]).await;
+    let (_, after) = feed(&backend, office(), 0).await;
+    assert_eq!(head, after);
+}
+
+pub async fn the_feed_pages_in_order_and_the_head_is_read_with_it(backend: Arc<dyn Backend>) {
+    let actor = ActorId::random();
+    for n in 10..15 {
+        let (_, write) = created(&doc_id(n), None, &actor);
+        commit(&backend, office(), vec![write]).await;
+    }
+    let reader = peer("o2", Role::BackOffice, "pc-2");
+    let first = backend
+        .read({
+            let reader = reader.clone();
+            move |unit| unit.read_feed(&reader, 0, 2)
+        })
+        .await
+        .unwrap();
+    assert_eq!(first.items.len(), 2);
+    let last_seq = match first.items[1] {
+        FeedItem::Change { seq, .. } => seq,
+        ref other => panic!("expected a change, got {other:?}"),
+    };
+    let (rest, head) = feed(&backend, reader, last_seq).await;
+    assert_eq!(rest.len(), 3);
+    assert_eq!(head, first.head);
+    let mut all = docs(&first.items);
+    all.extend(docs(&rest));
+    let expected: Vec<_> = (10..15).map(|n| ("change", doc_id(n))).collect();
+    assert_eq!(all, expected);
+}
+
+pub async fn actors_belong_to_the_device_that_first_used_them(backend: Arc<dyn Backend>) {
+    let actor = ActorId::random();
+    let (_, write) = created(&doc_id(20), Some("tech-1"), &actor);
+    commit(&backend, technician("tech-1"), vec![write]).await;
+    let epoch = backend.read(|unit| unit.epoch()).await.unwrap();
+    let owner = backend
+        .read({
+            let actor = actor.clone();
+            move |unit| unit.actor_owner(&actor)
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            owner.user_id.as_str(),
+            owner.device_id.as_str(),
+            owner.epoch.as_str()
+        ),
+        ("tech-1", "phone-of-tech-1", epoch.as_str())
+    );
+    let unknown = backend
+        .read(|unit| unit.actor_owner(&ActorId::random()))
+        .await
+        .unwrap();
+    assert!(unknown.is_none());
+}
+
+pub async fn a_quarantined_job_is_sent_to_no_device(backend: Arc<dyn Backend>) {
+    let id = doc_id(30);
+    let actor = ActorId::random();
+    let (_, write) = created(&id, Some("tech-1"), &actor);
+    commit(&backend, office(), vec![write]).await;
+    backend
+        .write({
+            let id = id.clone();
+            move |unit| unit.quarantine(&id, "unreadable in a test")
+        })
+        .await
+        .unwrap();
+    assert!(feed(&backend, technician("tech-1"), 0).await.0.is_empty());
+    assert!(
+        feed(&backend, peer("o2", Role::BackOffice, "pc-2"), 0)
+            .await
+            .0
+            .is_empty()
+    );
+}
+
+pub async fn notices_go_out_after_work_that_succeeded_only(backend: Arc<dyn Backend>) {
+    let mut heard = backend.live().subscribe();
+    let notice = |origin: &str| Notice {
+        technicians: vec!["tech-1".into()],
+        everyone: false,
+        origin_user: origin.into(),
+        origin_device: "pc-1".into(),
+    };
+    let failed = notice("failed");
+    let outcome: Result<(), StoreError> = backend
+        .write(move |unit: &mut dyn Unit| {
+            unit.notify(failed);
+            Err(StoreError::Unavailable("the work failed".into()))
+        })
+        .await;
+    assert!(outcome.is_err());
+    let done = notice("done");
+    backend
+        .write(move |unit: &mut dyn Unit| {
+            unit.notify(done);
+            Ok::<_, StoreError>(())
+        })
+        .await
+        .unwrap();
+    // The first notice heard is the successful one: the failed work's was dropped.
+    assert_eq!(heard.recv().await.unwrap().origin_user, "done");
+    // A commit that brings a technician's job tells them, through the same channel.
+    let (_, write) = created(&doc_id(40), Some("tech-9"), &ActorId::random());
+    commit(&backend, office(), vec![write]).await;
+    let n = heard.recv().await.unwrap();
+    assert_eq!(n.technicians, vec!["tech-9".to_string()]);
+}
+
+pub async fn a_panic_in_the_work_is_an_error_and_the_backend_keeps_serving(
+    backend: Arc<dyn Backend>,
+) {
+    let outcome: Result<(), StoreError> = backend
+        .write(|_unit: &mut dyn Unit| -> Result<(), StoreError> { panic!("work that panics") })
+        .await;
+    assert!(
+        matches!(outcome, Err(StoreError::Panicked(_))),
+        "{outcome:?}"
+    );
+    let (_, write) = created(&doc_id(50), None, &ActorId::random());
+    commit(&backend, office(), vec![write]).await;
+    assert!(backend.read(|unit| unit.epoch()).await.is_ok());
+}
+
+/// Runs the whole suite against the backend `$make` opens: an async expression that gives
+/// a fresh `Arc<dyn Backend>` (and whatever must outlive it, as the second element of a
+/// tuple: a temporary directory, say).
+#[macro_export]
+macro_rules! backend_conformance_tests {
+    ($make:expr) => {
+        $crate::backend_conformance_tests!(@tests $make;
+            the_epoch_is_stable_and_a_new_database_is_not_restored,
+            a_new_job_enters_its_assignees_scope_and_reaches_the_back_office,
+            reassigning_a_job_moves_it_between_scopes_after_its_changes,
+            a_change_already_stored_is_not_numbered_again,
+            the_feed_pages_in_order_and_the_head_is_read_with_it,
+            actors_belong_to_the_device_that_first_used_them,
+            a_quarantined_job_is_sent_to_no_device,
+            notices_go_out_after_work_that_succeeded_only,
+            a_panic_in_the_work_is_an_error_and_the_backend_keeps_serving,
+        );
+    };
+    (@tests $make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let (backend, _keep) = $make.await;
+                $crate::conformance::$name(backend).await;
+            }
+        )*
+    };
+}
