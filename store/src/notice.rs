@@ -11,7 +11,7 @@ use tokio::sync::broadcast;
 const BACKLOG: usize = 1024;
 
 /// One commit to the feed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Notice {
     /// Technicians whose scope holds a written job, before or after the write (a job that
     /// left a technician's scope concerns them too).

@@ -1,0 +1,22 @@
+//! # onsite-store-postgres
+//!
+//! The server's database for more than one server: several `onsite serve` processes on
+//! one PostgreSQL. [`PgDatabase`] holds a pool of connections; write units are
+//! transactions that hold one advisory lock until they commit, which keeps the feed
+//! gap-free across servers ([`backend`] says why); live notices travel by LISTEN/NOTIFY
+//! to every server.
+//!
+//! What is here: the schema ([`schema`]), the sync engine's store ([`store`]) with the
+//! query tables ([`projection`]) and the reference reads ([`reference`]). The back-office
+//! repositories follow, then `PgDatabase` becomes an `onsite_store::Backend`.
+
+pub mod backend;
+pub mod error;
+pub mod projection;
+pub mod reference;
+pub mod schema;
+pub mod store;
+
+pub use backend::PgDatabase;
+pub use error::PgError;
+pub use store::PgStore;
