@@ -6,6 +6,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use onsite_domain::reference::valid_sku;
 use onsite_domain::{CatalogItem, Role};
+use onsite_store::Notice;
+use onsite_store::repo::reference::{CatalogFilter, CatalogPatch, catalog_table};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -16,8 +18,6 @@ use super::params::Params;
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use onsite_store::Notice;
-use onsite_store::repo::reference::{CatalogFilter, CatalogPatch, catalog_table};
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 /// Highest unit price accepted: ¥10,000,000.00, far above any spare part.

@@ -5,6 +5,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use onsite_domain::Role;
+use onsite_store::repo::reference::{
+    CustomerFilter, CustomerRecord, ProductFilter, ProductRecord, customers_table, products_table,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -16,9 +19,6 @@ use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::reports::check_name;
-use onsite_store::repo::reference::{
-    CustomerFilter, CustomerRecord, ProductFilter, ProductRecord, customers_table, products_table,
-};
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 

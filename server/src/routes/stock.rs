@@ -5,6 +5,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use onsite_domain::Role;
+use onsite_store::Notice;
+use onsite_store::repo::reference::{RestockLine, StockFilter, stock_table};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -15,8 +17,6 @@ use super::params::{Params, check_technician};
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use onsite_store::Notice;
-use onsite_store::repo::reference::{RestockLine, StockFilter, stock_table};
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 /// Most lines in one restock, and the largest quantity of one line.
@@ -133,17 +133,18 @@ pub async fn technician(
     user.require(OFFICE)?;
     let format = Format::take(&mut p)?;
     p.finish()?;
-    let (lines, restocks, technician) = state
+    let id = technician.clone();
+    let (lines, restocks) = state
         .backend
         .read(move |unit| {
-            check_technician(unit, &Some(technician.clone()))?;
+            check_technician(unit, &Some(id.clone()))?;
             let filter = StockFilter {
-                technician: Some(technician.clone()),
+                technician: Some(id.clone()),
                 ..StockFilter::default()
             };
             let lines = unit.stock_balances(&filter)?;
-            let restocks = unit.restocks(&technician, 100)?;
-            Ok::<_, ApiError>((lines, restocks, technician))
+            let restocks = unit.restocks(&id, 100)?;
+            Ok::<_, ApiError>((lines, restocks))
         })
         .await?;
     let body = json!({

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use onsite_domain::{FormItem, FormTemplate, Role};
+use onsite_store::Notice;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -13,7 +14,6 @@ use super::params::Params;
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use onsite_store::Notice;
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 
