@@ -6,7 +6,6 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::db::DbError;
-use crate::reference::RefError;
 use crate::storage::SqliteError;
 
 #[derive(Debug)]
@@ -120,15 +119,6 @@ impl From<onsite_store::RepoError> for ApiError {
         match e {
             onsite_store::RepoError::Refused(r) => r.into(),
             onsite_store::RepoError::Store(e) => e.into(),
-        }
-    }
-}
-
-impl From<RefError> for ApiError {
-    fn from(e: RefError) -> Self {
-        match e {
-            RefError::Refused { code, message } => onsite_store::Refused { code, message }.into(),
-            RefError::Sqlite(e) => e.into(),
         }
     }
 }

@@ -6,6 +6,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use onsite_domain::reference::valid_sku;
 use onsite_domain::{CatalogItem, Role};
+use onsite_store::Notice;
+use onsite_store::repo::reference::{CatalogFilter, CatalogPatch, catalog_table};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -16,8 +18,6 @@ use super::params::Params;
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::live::Notice;
-use crate::reference::catalog::{self, Patch};
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 /// Highest unit price accepted: ¥10,000,000.00, far above any spare part.
@@ -86,13 +86,15 @@ pub async fn create(
     };
     let now = now_ms();
     let stored = item.clone();
+    let notice = Notice::reference(&user.user_id, &user.device_id, None);
     state
-        .db
-        .write(move |conn| Ok::<_, ApiError>(catalog::create(conn, &stored, now)?))
+        .backend
+        .write(move |unit| {
+            unit.create_catalog_item(&stored, now)?;
+            unit.notify(notice);
+            Ok::<_, ApiError>(())
+        })
         .await?;
-    state
-        .live
-        .publish(Notice::reference(&user.user_id, &user.device_id, None));
     Ok((StatusCode::CREATED, Json(item)))
 }
 
@@ -102,7 +104,7 @@ pub async fn list(
     mut p: Params,
 ) -> Result<Response, ApiError> {
     user.require(OFFICE)?;
-    let filter = catalog::Filter {
+    let filter = CatalogFilter {
         active: p.bool("active")?,
         text: p.take("q"),
         limit: p.number("limit", 100, 1, 1000)?,
@@ -110,16 +112,15 @@ pub async fn list(
     };
     let format = Format::take(&mut p)?;
     p.finish()?;
-    state
-        .db
-        .read(move |conn| {
-            let (items, total) = catalog::list(conn, &filter)?;
-            let body = json!({
-                "parts": items, "total": total, "limit": filter.limit, "offset": filter.offset,
-            });
-            respond(format, "parts-catalog", body, || catalog::table(&items))
-        })
-        .await
+    let (limit, offset) = (filter.limit, filter.offset);
+    let page = state
+        .backend
+        .read(move |unit| unit.catalog(&filter))
+        .await?;
+    let body = json!({
+        "parts": page.rows, "total": page.total, "limit": limit, "offset": offset,
+    });
+    respond(format, "parts-catalog", body, || catalog_table(&page.rows))
 }
 
 pub async fn get(
@@ -129,13 +130,11 @@ pub async fn get(
 ) -> Result<Json<CatalogItem>, ApiError> {
     user.require(OFFICE)?;
     state
-        .db
-        .read(move |conn| {
-            catalog::get(conn, &sku)?
-                .map(Json)
-                .ok_or_else(|| ApiError::not_found("no part with that SKU in the catalog"))
-        })
-        .await
+        .backend
+        .read(move |unit| unit.catalog_item(&sku))
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("no part with that SKU in the catalog"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -158,23 +157,22 @@ pub async fn update(
     if let Some(cents) = req.unit_price_cents {
         check_price(cents)?;
     }
-    let patch = Patch {
+    let patch = CatalogPatch {
         name: req.name.as_deref().map(check_name).transpose()?,
         unit_price_cents: req.unit_price_cents,
         billable: req.billable,
         active: req.active,
     };
     let now = now_ms();
-    let updated = state
-        .db
-        .write(move |conn| {
-            catalog::update(conn, &sku, &patch, now)?
-                .map(Json)
-                .ok_or_else(|| ApiError::not_found("no part with that SKU in the catalog"))
-        })
-        .await?;
+    let notice = Notice::reference(&user.user_id, &user.device_id, None);
     state
-        .live
-        .publish(Notice::reference(&user.user_id, &user.device_id, None));
-    Ok(updated)
+        .backend
+        .write(move |unit| {
+            let updated = unit
+                .update_catalog_item(&sku, &patch, now)?
+                .ok_or_else(|| ApiError::not_found("no part with that SKU in the catalog"))?;
+            unit.notify(notice);
+            Ok(Json(updated))
+        })
+        .await
 }

@@ -5,6 +5,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use onsite_domain::Role;
+use onsite_store::repo::reference::{
+    CustomerFilter, CustomerRecord, ProductFilter, ProductRecord, customers_table, products_table,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -15,7 +18,6 @@ use super::params::Params;
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::reference::registry::{self, CustomerRecord, ProductRecord};
 use crate::reports::check_name;
 
 const OFFICE: &[Role] = &[Role::BackOffice];
@@ -121,8 +123,8 @@ pub async fn create_customer(
     check_customer(&mut record)?;
     let now = now_ms();
     let created = state
-        .db
-        .write(move |conn| Ok::<_, ApiError>(registry::create_customer(conn, &record, now)?))
+        .backend
+        .write(move |unit| Ok::<_, ApiError>(unit.create_customer(&record, now)?))
         .await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -133,7 +135,7 @@ pub async fn list_customers(
     mut p: Params,
 ) -> Result<Response, ApiError> {
     user.require(OFFICE)?;
-    let filter = registry::CustomerFilter {
+    let filter = CustomerFilter {
         text: p.take("q"),
         tier: p.name("tier")?,
         region: p.name("region")?,
@@ -142,18 +144,15 @@ pub async fn list_customers(
     };
     let format = Format::take(&mut p)?;
     p.finish()?;
-    state
-        .db
-        .read(move |conn| {
-            let (rows, total) = registry::customers(conn, &filter)?;
-            let body = json!({
-                "customers": rows, "total": total, "limit": filter.limit, "offset": filter.offset,
-            });
-            respond(format, "customers", body, || {
-                registry::customers_table(&rows)
-            })
-        })
-        .await
+    let (limit, offset) = (filter.limit, filter.offset);
+    let page = state
+        .backend
+        .read(move |unit| unit.customers(&filter))
+        .await?;
+    let body = json!({
+        "customers": page.rows, "total": page.total, "limit": limit, "offset": offset,
+    });
+    respond(format, "customers", body, || customers_table(&page.rows))
 }
 
 pub async fn get_customer(
@@ -163,13 +162,11 @@ pub async fn get_customer(
 ) -> Result<Json<CustomerRecord>, ApiError> {
     user.require(OFFICE)?;
     state
-        .db
-        .read(move |conn| {
-            registry::customer_by_id(conn, &id)?
-                .map(Json)
-                .ok_or_else(|| ApiError::not_found("no customer with that id"))
-        })
-        .await
+        .backend
+        .read(move |unit| unit.customer(&id))
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("no customer with that id"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -192,11 +189,12 @@ pub async fn update_customer(
 ) -> Result<Json<CustomerRecord>, ApiError> {
     user.require(OFFICE)?;
     let now = now_ms();
+    // One write unit: no other write comes between the read and the update.
     state
-        .db
-        .write(move |conn| {
-            let tx = conn.transaction()?;
-            let mut c = registry::customer_by_id(&tx, &id)?
+        .backend
+        .write(move |unit| {
+            let mut c = unit
+                .customer(&id)?
                 .ok_or_else(|| ApiError::not_found("no customer with that id"))?;
             let CustomerPatch {
                 name,
@@ -214,8 +212,7 @@ pub async fn update_customer(
             c.site_distance = site_distance.unwrap_or(c.site_distance);
             c.updated_at = now;
             check_customer(&mut c)?;
-            registry::update_customer(&tx, &c)?;
-            tx.commit()?;
+            unit.update_customer(&c)?;
             Ok(Json(c))
         })
         .await
@@ -252,8 +249,8 @@ pub async fn create_product(
     check_product(&mut record)?;
     let now = now_ms();
     let created = state
-        .db
-        .write(move |conn| Ok::<_, ApiError>(registry::create_product(conn, &record, now)?))
+        .backend
+        .write(move |unit| Ok::<_, ApiError>(unit.create_product(&record, now)?))
         .await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -264,7 +261,7 @@ pub async fn list_products(
     mut p: Params,
 ) -> Result<Response, ApiError> {
     user.require(OFFICE)?;
-    let filter = registry::ProductFilter {
+    let filter = ProductFilter {
         customer_id: p.take("customer"),
         model: p.name("model")?,
         serial: p.take("serial"),
@@ -273,16 +270,15 @@ pub async fn list_products(
     };
     let format = Format::take(&mut p)?;
     p.finish()?;
-    state
-        .db
-        .read(move |conn| {
-            let (rows, total) = registry::products(conn, &filter)?;
-            let body: Value = json!({
-                "products": rows, "total": total, "limit": filter.limit, "offset": filter.offset,
-            });
-            respond(format, "products", body, || registry::products_table(&rows))
-        })
-        .await
+    let (limit, offset) = (filter.limit, filter.offset);
+    let page = state
+        .backend
+        .read(move |unit| unit.products(&filter))
+        .await?;
+    let body: Value = json!({
+        "products": page.rows, "total": page.total, "limit": limit, "offset": offset,
+    });
+    respond(format, "products", body, || products_table(&page.rows))
 }
 
 pub async fn get_product(
@@ -292,13 +288,11 @@ pub async fn get_product(
 ) -> Result<Json<ProductRecord>, ApiError> {
     user.require(OFFICE)?;
     state
-        .db
-        .read(move |conn| {
-            registry::product_by_id(conn, &id)?
-                .map(Json)
-                .ok_or_else(|| ApiError::not_found("no product with that id"))
-        })
-        .await
+        .backend
+        .read(move |unit| unit.product(&id))
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("no product with that id"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -319,10 +313,10 @@ pub async fn update_product(
     user.require(OFFICE)?;
     let now = now_ms();
     state
-        .db
-        .write(move |conn| {
-            let tx = conn.transaction()?;
-            let mut p = registry::product_by_id(&tx, &id)?
+        .backend
+        .write(move |unit| {
+            let mut p = unit
+                .product(&id)?
                 .ok_or_else(|| ApiError::not_found("no product with that id"))?;
             p.customer_id = req.customer_id.unwrap_or(p.customer_id);
             p.model = req.model.unwrap_or(p.model);
@@ -330,8 +324,7 @@ pub async fn update_product(
             p.purchase_date = req.purchase_date.or(p.purchase_date);
             p.updated_at = now;
             check_product(&mut p)?;
-            registry::update_product(&tx, &p)?;
-            tx.commit()?;
+            unit.update_product(&p)?;
             Ok(Json(p))
         })
         .await

@@ -5,6 +5,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use onsite_domain::Role;
+use onsite_store::Notice;
+use onsite_store::repo::reference::{RestockLine, StockFilter, stock_table};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -15,7 +17,6 @@ use super::params::{Params, check_technician};
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::reference::stock::{self, Filter, RestockLine};
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 /// Most lines in one restock, and the largest quantity of one line.
@@ -75,28 +76,24 @@ pub async fn restock(
         .collect();
     let now = now_ms();
     let by = user.user_id.clone();
-    let notice =
-        crate::live::Notice::reference(&user.user_id, &user.device_id, Some(technician.clone()));
+    let notice = Notice::reference(&user.user_id, &user.device_id, Some(technician.clone()));
     let body = state
-        .db
-        .write(move |conn| {
-            check_technician(
-                &mut onsite_store_sqlite::backend::SqliteUnit::new(conn),
-                &Some(technician.clone()),
-            )?;
-            let ids = stock::restock(conn, &technician, &lines, &note, &by, now)?;
-            let filter = Filter {
+        .backend
+        .write(move |unit| {
+            check_technician(unit, &Some(technician.clone()))?;
+            let ids = unit.restock(&technician, &lines, &note, &by, now)?;
+            unit.notify(notice);
+            let filter = StockFilter {
                 technician: Some(technician.clone()),
-                ..Filter::default()
+                ..StockFilter::default()
             };
             Ok::<_, ApiError>(json!({
                 "technician_id": technician,
                 "restocks": ids,
-                "lines": stock::balances(conn, &filter)?,
+                "lines": unit.stock_balances(&filter)?,
             }))
         })
         .await?;
-    state.live.publish(notice);
     Ok((StatusCode::CREATED, Json(body)))
 }
 
@@ -107,26 +104,23 @@ pub async fn list(
     mut p: Params,
 ) -> Result<Response, ApiError> {
     user.require(OFFICE)?;
-    let filter = Filter {
+    let filter = StockFilter {
         technician: p.take("technician"),
         sku: p.take("sku"),
         negative: p.bool("negative")?,
     };
     let format = Format::take(&mut p)?;
     p.finish()?;
-    state
-        .db
-        .read(move |conn| {
-            check_technician(
-                &mut onsite_store_sqlite::backend::SqliteUnit::new(conn),
-                &filter.technician,
-            )?;
-            let lines = stock::balances(conn, &filter)?;
-            let negative = lines.iter().filter(|l| l.negative).count();
-            let body = json!({ "lines": lines, "negative": negative });
-            respond(format, "van-stock", body, || stock::table(&lines))
+    let lines = state
+        .backend
+        .read(move |unit| {
+            check_technician(unit, &filter.technician)?;
+            Ok::<_, ApiError>(unit.stock_balances(&filter)?)
         })
-        .await
+        .await?;
+    let negative = lines.iter().filter(|l| l.negative).count();
+    let body = json!({ "lines": lines, "negative": negative });
+    respond(format, "van-stock", body, || stock_table(&lines))
 }
 
 /// One technician's van: balances and the latest restocks.
@@ -139,25 +133,25 @@ pub async fn technician(
     user.require(OFFICE)?;
     let format = Format::take(&mut p)?;
     p.finish()?;
-    state
-        .db
-        .read(move |conn| {
-            check_technician(
-                &mut onsite_store_sqlite::backend::SqliteUnit::new(conn),
-                &Some(technician.clone()),
-            )?;
-            let filter = Filter {
-                technician: Some(technician.clone()),
-                ..Filter::default()
+    let id = technician.clone();
+    let (lines, restocks) = state
+        .backend
+        .read(move |unit| {
+            check_technician(unit, &Some(id.clone()))?;
+            let filter = StockFilter {
+                technician: Some(id.clone()),
+                ..StockFilter::default()
             };
-            let lines = stock::balances(conn, &filter)?;
-            let body = json!({
-                "technician_id": technician,
-                "lines": lines,
-                "negative": lines.iter().filter(|l| l.negative).count(),
-                "restocks": stock::restocks(conn, &technician, 100)?,
-            });
-            respond(format, "van-stock", body, || stock::table(&lines))
+            let lines = unit.stock_balances(&filter)?;
+            let restocks = unit.restocks(&id, 100)?;
+            Ok::<_, ApiError>((lines, restocks))
         })
-        .await
+        .await?;
+    let body = json!({
+        "technician_id": technician,
+        "lines": lines,
+        "negative": lines.iter().filter(|l| l.negative).count(),
+        "restocks": restocks,
+    });
+    respond(format, "van-stock", body, || stock_table(&lines))
 }

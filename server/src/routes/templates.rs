@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use onsite_domain::{FormItem, FormTemplate, Role};
+use onsite_store::Notice;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -13,7 +14,6 @@ use super::params::Params;
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::reference::templates;
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 
@@ -67,15 +67,15 @@ pub async fn publish(
     draft.validate().map_err(ApiError::bad_request)?;
     let now = now_ms();
     let by = user.user_id.clone();
+    let notice = Notice::reference(&user.user_id, &user.device_id, None);
     let published = state
-        .db
-        .write(move |conn| Ok::<_, ApiError>(templates::publish(conn, &draft, &by, now)?))
+        .backend
+        .write(move |unit| {
+            let published = unit.publish_template(&draft, &by, now)?;
+            unit.notify(notice);
+            Ok::<_, ApiError>(published)
+        })
         .await?;
-    state.live.publish(crate::live::Notice::reference(
-        &user.user_id,
-        &user.device_id,
-        None,
-    ));
     Ok((StatusCode::CREATED, Json(published)))
 }
 
@@ -87,13 +87,11 @@ pub async fn list(
     user.require(OFFICE)?;
     let id = p.take("id");
     p.finish()?;
-    state
-        .db
-        .read(move |conn| {
-            let all = templates::list(conn, id.as_deref())?;
-            Ok(Json(json!({ "templates": all })))
-        })
-        .await
+    let all = state
+        .backend
+        .read(move |unit| unit.templates(id.as_deref()))
+        .await?;
+    Ok(Json(json!({ "templates": all })))
 }
 
 pub async fn get(
@@ -108,11 +106,9 @@ pub async fn get(
         .filter(|v| *v >= 1)
         .ok_or_else(|| ApiError::bad_request("a template version is a positive number"))?;
     state
-        .db
-        .read(move |conn| {
-            templates::get(conn, &id, version)?
-                .map(Json)
-                .ok_or_else(|| ApiError::not_found("no such template version"))
-        })
-        .await
+        .backend
+        .read(move |unit| unit.template(&id, version))
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("no such template version"))
 }

@@ -2,10 +2,12 @@
 //! whether it is still in use. Devices hold it read-only.
 
 use onsite_domain::CatalogItem;
+use onsite_store::RepoError;
+use onsite_store::repo::reference::{CatalogFilter, CatalogPatch, Page};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{RefError, like_pattern, seq};
-use crate::reports::{Cell, Table};
+use super::{like_pattern, seq};
+use crate::backend::db_err;
 
 fn item(r: &rusqlite::Row<'_>) -> rusqlite::Result<CatalogItem> {
     Ok(CatalogItem {
@@ -28,15 +30,17 @@ pub fn get(conn: &Connection, sku: &str) -> rusqlite::Result<Option<CatalogItem>
 }
 
 /// Adds a part; 409 `sku_taken` when the SKU is in the catalog already.
-pub fn create(conn: &mut Connection, new: &CatalogItem, now: i64) -> Result<(), RefError> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    if get(&tx, &new.sku)?.is_some() {
-        return Err(RefError::refused(
+pub fn create(conn: &mut Connection, new: &CatalogItem, now: i64) -> Result<(), RepoError> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(db_err)?;
+    if get(&tx, &new.sku).map_err(db_err)?.is_some() {
+        return Err(RepoError::refused(
             "sku_taken",
             format!("part {} is in the catalog already", new.sku),
         ));
     }
-    let at = seq::bump(&tx)?;
+    let at = seq::bump(&tx).map_err(db_err)?;
     tx.execute(
         "INSERT INTO parts_catalog (sku, name, unit_price_cents, billable, active, ref_seq,
              created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
@@ -49,18 +53,10 @@ pub fn create(conn: &mut Connection, new: &CatalogItem, now: i64) -> Result<(), 
             at,
             now
         ],
-    )?;
-    tx.commit()?;
+    )
+    .map_err(db_err)?;
+    tx.commit().map_err(db_err)?;
     Ok(())
-}
-
-/// What an update may change; `None` keeps the value.
-#[derive(Debug, Clone, Default)]
-pub struct Patch {
-    pub name: Option<String>,
-    pub unit_price_cents: Option<i64>,
-    pub billable: Option<bool>,
-    pub active: Option<bool>,
 }
 
 /// Changes a part; `None` for an unknown SKU. An update that changes nothing writes
@@ -68,9 +64,9 @@ pub struct Patch {
 pub fn update(
     conn: &mut Connection,
     sku: &str,
-    patch: &Patch,
+    patch: &CatalogPatch,
     now: i64,
-) -> Result<Option<CatalogItem>, RefError> {
+) -> rusqlite::Result<Option<CatalogItem>> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let Some(old) = get(&tx, sku)? else {
         return Ok(None);
@@ -102,17 +98,8 @@ pub fn update(
     Ok(Some(new))
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    pub active: Option<bool>,
-    /// Matched anywhere in the SKU or the name.
-    pub text: Option<String>,
-    pub limit: u32,
-    pub offset: u32,
-}
-
-/// A page of the catalog by SKU, and how many parts match in all.
-pub fn list(conn: &Connection, f: &Filter) -> rusqlite::Result<(Vec<CatalogItem>, i64)> {
+/// A page of the catalog by SKU.
+pub fn list(conn: &Connection, f: &CatalogFilter) -> rusqlite::Result<Page<CatalogItem>> {
     let pattern = f.text.as_deref().map(like_pattern);
     let filter = "(?1 IS NULL OR active = ?1)
          AND (?2 IS NULL OR sku LIKE ?2 ESCAPE '\\' OR name LIKE ?2 ESCAPE '\\')";
@@ -127,7 +114,7 @@ pub fn list(conn: &Connection, f: &Filter) -> rusqlite::Result<(Vec<CatalogItem>
         ))?
         .query_map(params![f.active, pattern, f.limit, f.offset], item)?
         .collect::<Result<_, _>>()?;
-    Ok((items, total))
+    Ok(Page { rows: items, total })
 }
 
 /// Parts written after reference sequence `after`, up to `head`.
@@ -141,39 +128,4 @@ pub fn changed_since(
     ))?
     .query_map(params![after, head], item)?
     .collect()
-}
-
-pub fn table(items: &[CatalogItem]) -> Table {
-    Table {
-        title: "配件目录 parts catalog".into(),
-        columns: [
-            "配件编号 SKU",
-            "配件名称 part",
-            "单价(分) unit price cents",
-            "收费 billable",
-            "在用 active",
-        ]
-        .iter()
-        .map(|c| c.to_string())
-        .collect(),
-        rows: items
-            .iter()
-            .map(|i| {
-                vec![
-                    Cell::Text(i.sku.clone()),
-                    Cell::Text(i.name.clone()),
-                    Cell::Int(i.unit_price_cents),
-                    Cell::Text(
-                        if i.billable {
-                            "收费 billable"
-                        } else {
-                            "保修 warranty"
-                        }
-                        .into(),
-                    ),
-                    Cell::Text(if i.active { "是 yes" } else { "否 no" }.into()),
-                ]
-            })
-            .collect(),
-    }
 }

@@ -15,24 +15,6 @@ pub mod seq;
 pub mod stock;
 pub mod templates;
 
-/// A write refused for what it refers to; the API answers it as a 4xx with `code`.
-#[derive(Debug, thiserror::Error)]
-pub enum RefError {
-    #[error("{message}")]
-    Refused { code: &'static str, message: String },
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-}
-
-impl RefError {
-    pub fn refused(code: &'static str, message: impl Into<String>) -> RefError {
-        RefError::Refused {
-            code,
-            message: message.into(),
-        }
-    }
-}
-
 /// `%` and `_` are literal in a search, not wildcards (use with `ESCAPE '\'`).
 pub fn like_pattern(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);

@@ -2,38 +2,14 @@
 //! the records into its document (its own snapshot, which later edits of the registry do
 //! not change), so they are not synced to devices on their own.
 
+use onsite_store::RepoError;
+use onsite_store::repo::reference::{
+    CustomerFilter, CustomerRecord, Page, ProductFilter, ProductRecord,
+};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
 
-use super::{RefError, like_pattern};
-use crate::reports::{Cell, Table};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CustomerRecord {
-    pub id: String,
-    pub name: String,
-    pub phone: String,
-    pub address: String,
-    /// `key` or `general` (or the company's own tiers: `diamond`, `gold`, …).
-    pub tier: String,
-    pub region: String,
-    /// `near` or `far`: which arrival target applies.
-    pub site_distance: String,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ProductRecord {
-    pub id: String,
-    pub customer_id: String,
-    pub model: String,
-    pub serial: String,
-    /// `YYYY-MM-DD`, when known; DAP is derived from it.
-    pub purchase_date: Option<String>,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
+use super::like_pattern;
+use crate::backend::db_err;
 
 const CUSTOMER: &str =
     "id, name, phone, address, tier, region, site_distance, created_at, updated_at";
@@ -82,9 +58,9 @@ pub fn create_customer(
     conn: &Connection,
     c: &CustomerRecord,
     now: i64,
-) -> Result<CustomerRecord, RefError> {
-    if customer_by_id(conn, &c.id)?.is_some() {
-        return Err(RefError::refused(
+) -> Result<CustomerRecord, RepoError> {
+    if customer_by_id(conn, &c.id).map_err(db_err)?.is_some() {
+        return Err(RepoError::refused(
             "id_taken",
             "a customer with that id exists",
         ));
@@ -102,7 +78,8 @@ pub fn create_customer(
             c.site_distance,
             now
         ],
-    )?;
+    )
+    .map_err(db_err)?;
     Ok(CustomerRecord {
         created_at: now,
         updated_at: now,
@@ -134,15 +111,18 @@ pub fn create_product(
     conn: &Connection,
     p: &ProductRecord,
     now: i64,
-) -> Result<ProductRecord, RefError> {
-    if customer_by_id(conn, &p.customer_id)?.is_none() {
-        return Err(RefError::refused(
+) -> Result<ProductRecord, RepoError> {
+    if customer_by_id(conn, &p.customer_id)
+        .map_err(db_err)?
+        .is_none()
+    {
+        return Err(RepoError::refused(
             "unknown_customer",
             "no customer has that customer_id",
         ));
     }
-    if product_by_id(conn, &p.id)?.is_some() {
-        return Err(RefError::refused(
+    if product_by_id(conn, &p.id).map_err(db_err)?.is_some() {
+        return Err(RepoError::refused(
             "id_taken",
             "a product with that id exists",
         ));
@@ -151,7 +131,8 @@ pub fn create_product(
         "INSERT INTO products (id, customer_id, model, serial, purchase_date, created_at,
              updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
         params![p.id, p.customer_id, p.model, p.serial, p.purchase_date, now],
-    )?;
+    )
+    .map_err(db_err)?;
     Ok(ProductRecord {
         created_at: now,
         updated_at: now,
@@ -160,9 +141,12 @@ pub fn create_product(
 }
 
 /// Writes a changed product; 422 `unknown_customer` when it moves to an unknown one.
-pub fn update_product(conn: &Connection, p: &ProductRecord) -> Result<(), RefError> {
-    if customer_by_id(conn, &p.customer_id)?.is_none() {
-        return Err(RefError::refused(
+pub fn update_product(conn: &Connection, p: &ProductRecord) -> Result<(), RepoError> {
+    if customer_by_id(conn, &p.customer_id)
+        .map_err(db_err)?
+        .is_none()
+    {
+        return Err(RepoError::refused(
             "unknown_customer",
             "no customer has that customer_id",
         ));
@@ -178,25 +162,13 @@ pub fn update_product(conn: &Connection, p: &ProductRecord) -> Result<(), RefErr
             p.purchase_date,
             p.updated_at
         ],
-    )?;
+    )
+    .map_err(db_err)?;
     Ok(())
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct CustomerFilter {
-    /// Matched anywhere in the name or the phone number.
-    pub text: Option<String>,
-    pub tier: Option<String>,
-    pub region: Option<String>,
-    pub limit: u32,
-    pub offset: u32,
-}
-
-/// A page of customers by name, and how many match in all.
-pub fn customers(
-    conn: &Connection,
-    f: &CustomerFilter,
-) -> rusqlite::Result<(Vec<CustomerRecord>, i64)> {
+/// A page of customers by name.
+pub fn customers(conn: &Connection, f: &CustomerFilter) -> rusqlite::Result<Page<CustomerRecord>> {
     let pattern = f.text.as_deref().map(like_pattern);
     let filter = "(?1 IS NULL OR name LIKE ?1 ESCAPE '\\' OR phone LIKE ?1 ESCAPE '\\')
          AND (?2 IS NULL OR tier = ?2) AND (?3 IS NULL OR region = ?3)";
@@ -213,24 +185,11 @@ pub fn customers(
             customer,
         )?
         .collect::<Result<_, _>>()?;
-    Ok((rows, total))
+    Ok(Page { rows, total })
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct ProductFilter {
-    pub customer_id: Option<String>,
-    pub model: Option<String>,
-    /// Matched anywhere in the serial number.
-    pub serial: Option<String>,
-    pub limit: u32,
-    pub offset: u32,
-}
-
-/// A page of products by model and serial, and how many match in all.
-pub fn products(
-    conn: &Connection,
-    f: &ProductFilter,
-) -> rusqlite::Result<(Vec<ProductRecord>, i64)> {
+/// A page of products by model and serial.
+pub fn products(conn: &Connection, f: &ProductFilter) -> rusqlite::Result<Page<ProductRecord>> {
     let pattern = f.serial.as_deref().map(like_pattern);
     let filter = "(?1 IS NULL OR customer_id = ?1) AND (?2 IS NULL OR model = ?2)
          AND (?3 IS NULL OR serial LIKE ?3 ESCAPE '\\')";
@@ -247,68 +206,5 @@ pub fn products(
             product,
         )?
         .collect::<Result<_, _>>()?;
-    Ok((rows, total))
-}
-
-pub fn customers_table(rows: &[CustomerRecord]) -> Table {
-    Table {
-        title: "客户 customers".into(),
-        columns: [
-            "客户编号 id",
-            "客户名称 name",
-            "电话 phone",
-            "地址 address",
-            "客户等级 tier",
-            "区域 region",
-            "距离 site distance",
-        ]
-        .iter()
-        .map(|c| c.to_string())
-        .collect(),
-        rows: rows
-            .iter()
-            .map(|c| {
-                [
-                    &c.id,
-                    &c.name,
-                    &c.phone,
-                    &c.address,
-                    &c.tier,
-                    &c.region,
-                    &c.site_distance,
-                ]
-                .into_iter()
-                .map(|v| Cell::Text(v.clone()))
-                .collect()
-            })
-            .collect(),
-    }
-}
-
-pub fn products_table(rows: &[ProductRecord]) -> Table {
-    Table {
-        title: "产品 products".into(),
-        columns: [
-            "产品编号 id",
-            "客户编号 customer id",
-            "型号 model",
-            "序列号 serial",
-            "购买日期 purchase date",
-        ]
-        .iter()
-        .map(|c| c.to_string())
-        .collect(),
-        rows: rows
-            .iter()
-            .map(|p| {
-                vec![
-                    Cell::Text(p.id.clone()),
-                    Cell::Text(p.customer_id.clone()),
-                    Cell::Text(p.model.clone()),
-                    Cell::Text(p.serial.clone()),
-                    Cell::from(p.purchase_date.clone()),
-                ]
-            })
-            .collect(),
-    }
+    Ok(Page { rows, total })
 }

@@ -15,10 +15,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use onsite_domain::{Job, StockLevel};
+use onsite_store::RepoError;
+use onsite_store::repo::reference::{Balance, Restock, RestockLine, StockFilter};
 use rusqlite::{Connection, params};
 
-use super::{RefError, seq};
-use crate::reports::{Cell, Table};
+use super::seq;
+use crate::backend::db_err;
 
 fn mark(conn: &Connection, user_id: &str, sku: &str, ref_seq: i64) -> rusqlite::Result<()> {
     conn.prepare_cached(
@@ -84,13 +86,6 @@ pub fn mark_parts_changes(conn: &Connection, doc_id: &str, job: &Job) -> rusqlit
     Ok(())
 }
 
-/// One line of a restock.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RestockLine {
-    pub sku: String,
-    pub quantity: i64,
-}
-
 /// Records a restock of `user_id`'s van: one ledger row per line, all or nothing. Every
 /// SKU must be an active catalog part and every quantity positive.
 pub fn restock(
@@ -100,27 +95,29 @@ pub fn restock(
     note: &str,
     by: &str,
     at: i64,
-) -> Result<Vec<i64>, RefError> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+) -> Result<Vec<i64>, RepoError> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(db_err)?;
     let mut ids = Vec::with_capacity(lines.len());
-    let ref_seq = seq::bump(&tx)?;
+    let ref_seq = seq::bump(&tx).map_err(db_err)?;
     for line in lines {
         if line.quantity <= 0 {
-            return Err(RefError::refused(
+            return Err(RepoError::refused(
                 "bad_quantity",
                 "a restock quantity must be positive",
             ));
         }
-        match super::catalog::get(&tx, &line.sku)? {
+        match super::catalog::get(&tx, &line.sku).map_err(db_err)? {
             Some(item) if item.active => {}
             Some(_) => {
-                return Err(RefError::refused(
+                return Err(RepoError::refused(
                     "inactive_sku",
                     format!("part {} is no longer active in the catalog", line.sku),
                 ));
             }
             None => {
-                return Err(RefError::refused(
+                return Err(RepoError::refused(
                     "unknown_sku",
                     format!("no part {} in the catalog", line.sku),
                 ));
@@ -129,42 +126,21 @@ pub fn restock(
         tx.prepare_cached(
             "INSERT INTO van_stock_ledger (user_id, sku, quantity, note, by_user, at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![user_id, line.sku, line.quantity, note, by, at])?;
+        )
+        .and_then(|mut insert| {
+            insert.execute(params![user_id, line.sku, line.quantity, note, by, at])
+        })
+        .map_err(db_err)?;
         ids.push(tx.last_insert_rowid());
-        mark(&tx, user_id, &line.sku, ref_seq)?;
+        mark(&tx, user_id, &line.sku, ref_seq).map_err(db_err)?;
     }
-    tx.commit()?;
+    tx.commit().map_err(db_err)?;
     Ok(ids)
-}
-
-/// A technician's stock of one part, with how it came about.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Balance {
-    pub technician_id: String,
-    pub technician_name: String,
-    pub sku: String,
-    /// The catalog's name of the part; empty for a SKU outside the catalog (a parts line
-    /// recorded with a free SKU still counts).
-    pub name: String,
-    pub restocked: i64,
-    pub used: i64,
-    pub balance: i64,
-    pub negative: bool,
-}
-
-/// Which balances to list.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    pub technician: Option<String>,
-    pub sku: Option<String>,
-    /// `Some(true)`: only negative balances; `Some(false)`: only the others.
-    pub negative: Option<bool>,
 }
 
 /// Balances of technicians (every part they were restocked with or used), by technician
 /// name, then SKU.
-pub fn balances(conn: &Connection, filter: &Filter) -> rusqlite::Result<Vec<Balance>> {
+pub fn balances(conn: &Connection, filter: &StockFilter) -> rusqlite::Result<Vec<Balance>> {
     let mut stmt = conn.prepare_cached(
         "WITH restocked AS (
              SELECT user_id, sku, SUM(quantity) AS q FROM van_stock_ledger
@@ -231,19 +207,6 @@ pub fn changed_since(
     rows.collect()
 }
 
-/// One restock as the back office sees it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Restock {
-    pub id: i64,
-    pub sku: String,
-    pub quantity: i64,
-    pub note: String,
-    /// Account id of the back-office user who recorded it.
-    pub by: String,
-    /// Milliseconds since the Unix epoch.
-    pub at: i64,
-}
-
 /// The latest restocks of a technician, newest first.
 pub fn restocks(conn: &Connection, user_id: &str, limit: u32) -> rusqlite::Result<Vec<Restock>> {
     let mut stmt = conn.prepare_cached(
@@ -261,39 +224,6 @@ pub fn restocks(conn: &Connection, user_id: &str, limit: u32) -> rusqlite::Resul
         })
     })?;
     rows.collect()
-}
-
-/// The van-stock list as an export: Chinese labels first, as in every other list.
-pub fn table(rows: &[Balance]) -> Table {
-    Table {
-        title: "车载库存 van stock".into(),
-        columns: [
-            "技术员 technician",
-            "配件编号 SKU",
-            "配件名称 part",
-            "补货 restocked",
-            "已用 used",
-            "库存 balance",
-            "负库存 negative",
-        ]
-        .iter()
-        .map(|c| c.to_string())
-        .collect(),
-        rows: rows
-            .iter()
-            .map(|b| {
-                vec![
-                    Cell::Text(b.technician_name.clone()),
-                    Cell::Text(b.sku.clone()),
-                    Cell::Text(b.name.clone()),
-                    Cell::Int(b.restocked),
-                    Cell::Int(b.used),
-                    Cell::Int(b.balance),
-                    Cell::Text(if b.negative { "是 yes" } else { "否 no" }.into()),
-                ]
-            })
-            .collect(),
-    }
 }
 
 #[cfg(test)]
@@ -371,7 +301,7 @@ mod tests {
     }
 
     fn balance_of(conn: &Connection, user: &str, sku: &str) -> Option<(i64, bool)> {
-        let filter = Filter {
+        let filter = StockFilter {
             technician: Some(user.into()),
             sku: Some(sku.into()),
             negative: None,
@@ -411,7 +341,7 @@ mod tests {
                 line("a2", "FREE-9", 1, "wang"),
             ],
         );
-        let all = balances(&conn, &Filter::default()).unwrap();
+        let all = balances(&conn, &StockFilter::default()).unwrap();
         let shown: Vec<(&str, &str, i64, &str)> = all
             .iter()
             .map(|b| {
@@ -432,9 +362,9 @@ mod tests {
             ],
             "technicians only (not the back office), by name then SKU"
         );
-        let negative_only = Filter {
+        let negative_only = StockFilter {
             negative: Some(false),
-            ..Filter::default()
+            ..StockFilter::default()
         };
         assert!(balances(&conn, &negative_only).unwrap().is_empty());
         // A restock brings it back; a removed line gives its quantity back.
@@ -443,7 +373,7 @@ mod tests {
         assert_eq!(balance_of(&conn, "wang", "RLY-12"), Some((11, false)));
         let wang = balances(
             &conn,
-            &Filter {
+            &StockFilter {
                 technician: Some("wang".into()),
                 sku: Some("RLY-12".into()),
                 negative: None,
@@ -519,7 +449,7 @@ mod tests {
             ("FUSE-3A", 0, "bad_quantity"),
         ] {
             match restock(&mut conn, "wang", &lines(sku, quantity), "", "office", 0) {
-                Err(RefError::Refused { code: got, .. }) => assert_eq!(got, code),
+                Err(RepoError::Refused(r)) => assert_eq!(r.code, code),
                 other => panic!("{sku} {quantity}: {other:?}"),
             }
         }

@@ -3,9 +3,11 @@
 //! so an answered form's template id and version always mean the same items.
 
 use onsite_domain::{FormItem, FormTemplate};
+use onsite_store::RepoError;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{RefError, seq};
+use super::seq;
+use crate::backend::db_err;
 
 const COLUMNS: &str =
     "template_id, version, title_zh, title_en, items, suggestion_zh, suggestion_en";
@@ -45,18 +47,22 @@ pub fn publish(
     draft: &FormTemplate,
     by: &str,
     now: i64,
-) -> Result<FormTemplate, RefError> {
+) -> Result<FormTemplate, RepoError> {
     draft
         .validate()
-        .map_err(|m| RefError::refused("bad_template", m))?;
+        .map_err(|m| RepoError::refused("bad_template", m))?;
     let items = serde_json::to_string(&draft.items)
-        .map_err(|e| RefError::refused("bad_template", e.to_string()))?;
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let latest: Option<i64> = tx.query_row(
-        "SELECT MAX(version) FROM form_templates WHERE template_id = ?1",
-        [&draft.id],
-        |r| r.get(0),
-    )?;
+        .map_err(|e| RepoError::refused("bad_template", e.to_string()))?;
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(db_err)?;
+    let latest: Option<i64> = tx
+        .query_row(
+            "SELECT MAX(version) FROM form_templates WHERE template_id = ?1",
+            [&draft.id],
+            |r| r.get(0),
+        )
+        .map_err(db_err)?;
     let builtin = FormTemplate::builtin();
     let floor = if draft.id == builtin.id {
         builtin.version
@@ -64,7 +70,7 @@ pub fn publish(
         0
     };
     let version = latest.unwrap_or(0).max(floor) + 1;
-    let at = seq::bump(&tx)?;
+    let at = seq::bump(&tx).map_err(db_err)?;
     tx.execute(
         "INSERT INTO form_templates (template_id, version, title_zh, title_en, items,
              suggestion_zh, suggestion_en, published_at, published_by, ref_seq)
@@ -81,8 +87,9 @@ pub fn publish(
             by,
             at
         ],
-    )?;
-    tx.commit()?;
+    )
+    .map_err(db_err)?;
+    tx.commit().map_err(db_err)?;
     Ok(FormTemplate {
         version,
         ..draft.clone()
@@ -170,10 +177,10 @@ mod tests {
         bad.items.clear();
         assert!(matches!(
             publish(&mut conn, &bad, "office", 4),
-            Err(RefError::Refused {
+            Err(RepoError::Refused(onsite_store::Refused {
                 code: "bad_template",
                 ..
-            })
+            }))
         ));
         assert_eq!(list(&conn, Some("csat-onsite")).unwrap().len(), 3);
     }
