@@ -7,10 +7,10 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 use crate::auth::Keys;
-use onsite_store::{Backend, Live};
+use onsite_store::{Backend, Live, StoreError};
 use onsite_store_sqlite::SqliteBackend;
 
-use crate::db::{self, Db, DbError};
+use crate::db::{Db, DbError};
 use crate::ratelimit::LoginLimiter;
 
 /// Settings of a running server.
@@ -61,15 +61,22 @@ pub struct AppState {
     pub live: Live,
 }
 
+/// Why a data directory does not open.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 impl AppState {
-    pub fn open(config: Config) -> Result<AppState, DbError> {
+    pub fn open(config: Config) -> Result<AppState, OpenError> {
         let sqlite = SqliteBackend::open(&config.data_dir)?;
         let db = sqlite.db().clone();
         let live = sqlite.live().clone();
-        let secret = {
-            let conn = db.writer()?;
-            db::meta(&conn, "jwt_secret")?.unwrap_or_default()
-        };
+        // Blocking, but once at start-up and before any request is served.
+        let secret = sqlite.write_blocking(|unit| unit.jwt_secret())?;
         Ok(AppState {
             backend: Arc::new(sqlite),
             db,

@@ -6,10 +6,10 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use onsite_domain::Role;
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::{self, Account};
+use onsite_store::repo::accounts::{Account, DeviceState};
+
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::sessions;
 
 /// Signing keys of this server. `Debug` hides them.
 #[derive(Clone)]
@@ -114,7 +114,7 @@ impl AuthUser {
 pub async fn authenticate(
     parts: &Parts,
     state: &AppState,
-) -> Result<(AuthUser, sessions::DeviceState), ApiError> {
+) -> Result<(AuthUser, DeviceState), ApiError> {
     let header = parts
         .headers
         .get(axum::http::header::AUTHORIZATION)
@@ -128,9 +128,10 @@ pub async fn authenticate(
         })?;
     let claims = verify(&state.keys, token.trim())?;
     state
-        .db
-        .read(move |conn| {
-            let account = accounts::by_id(conn, &claims.sub)?
+        .backend
+        .read(move |unit| {
+            let account = unit
+                .account(&claims.sub)?
                 .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?;
             if account.disabled {
                 return Err(ApiError::new(
@@ -146,7 +147,7 @@ pub async fn authenticate(
                     "the account changed since this token was issued; sign in again",
                 ));
             }
-            let device = sessions::device_state(conn, &account.id, &claims.dev)?;
+            let device = unit.device_state(&account.id, &claims.dev)?;
             Ok((
                 AuthUser {
                     user_id: account.id,
@@ -161,7 +162,7 @@ pub async fn authenticate(
         .await
 }
 
-pub fn revoked_error(device: sessions::DeviceState) -> ApiError {
+pub fn revoked_error(device: DeviceState) -> ApiError {
     ApiError::new(
         axum::http::StatusCode::UNAUTHORIZED,
         if device.wipe {

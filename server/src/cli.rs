@@ -4,7 +4,7 @@ use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use crate::{AppState, Config, accounts, serve};
+use crate::{AppState, Config, passwords, serve};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use onsite_domain::Role;
@@ -133,14 +133,14 @@ pub fn main() -> anyhow::Result<()> {
                 .read_to_string(&mut password)
                 .context("reading the password from standard input")?;
             let password = password.lines().next().unwrap_or_default();
+            let display_name = display_name.unwrap_or_else(|| username.clone());
+            let new = passwords::new_account(&username, &display_name, role, password)?;
             let state = AppState::open(Config::new(data.data_dir))?;
-            let conn = state.db.writer()?;
-            let account = accounts::create_user(
-                &conn,
-                &username,
-                display_name.as_deref().unwrap_or(&username),
-                role,
-                password,
+            let runtime = tokio::runtime::Runtime::new()?;
+            let account = runtime.block_on(
+                state
+                    .backend
+                    .write(move |unit| unit.create_account(&new).map_err(anyhow::Error::from)),
             )?;
             println!("{}", serde_json::to_string(&account)?);
             Ok(())
@@ -150,15 +150,26 @@ pub fn main() -> anyhow::Result<()> {
 
 /// On first start, `ONSITE_ADMIN_USERNAME` and `ONSITE_ADMIN_PASSWORD` create the first
 /// administrator (only while no administrator exists; there is never a default password).
-fn bootstrap_admin(state: &AppState) -> anyhow::Result<()> {
+async fn bootstrap_admin(state: &AppState) -> anyhow::Result<()> {
     let (Ok(username), Ok(password)) = (
         std::env::var("ONSITE_ADMIN_USERNAME"),
         std::env::var("ONSITE_ADMIN_PASSWORD"),
     ) else {
         return Ok(());
     };
-    let conn = state.db.writer()?;
-    if let Some(admin) = accounts::bootstrap_admin(&conn, &username, &password)? {
+    // The password is checked (and hashed) only when it is needed: once an administrator
+    // exists, the variables are ignored.
+    let created = state
+        .backend
+        .write(move |unit| {
+            if unit.has_admin()? {
+                return Ok(None);
+            }
+            let new = passwords::new_account(&username, &username, Role::Admin, &password)?;
+            Ok::<_, anyhow::Error>(Some(unit.create_account(&new)?))
+        })
+        .await?;
+    if let Some(admin) = created {
         tracing::info!(username = %admin.username, "created the first administrator");
     }
     Ok(())
@@ -170,7 +181,7 @@ fn run_server(listen: SocketAddr, config: Config) -> anyhow::Result<()> {
         let data_dir = config.data_dir.clone();
         let state =
             AppState::open(config).with_context(|| format!("opening {}", data_dir.display()))?;
-        bootstrap_admin(&state)?;
+        bootstrap_admin(&state).await?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("listening on {listen}"))?;

@@ -21,6 +21,7 @@ pub mod doc_json;
 pub mod error;
 pub mod export;
 pub mod openapi;
+pub mod passwords;
 pub mod ratelimit;
 pub mod routes;
 

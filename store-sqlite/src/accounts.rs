@@ -1,11 +1,11 @@
-//! Accounts: creation and password checks (argon2id).
+//! Accounts: the `users` table. Passwords arrive hashed (the server hashes and checks
+//! them); only [`create_user`], kept for code not yet behind the seam, hashes here.
 
-use argon2::Argon2;
-use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-};
 use onsite_domain::Role;
+use onsite_store::repo::accounts::{Credentials, NewAccount};
 use rusqlite::{Connection, OptionalExtension, params};
+
+pub use onsite_store::repo::accounts::Account;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -21,27 +21,11 @@ pub enum AccountError {
     Hash(String),
 }
 
-pub use onsite_store::repo::accounts::Account;
-
-pub fn valid_username(username: &str) -> bool {
-    !username.is_empty()
-        && username.len() <= 64
-        && username
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
-}
-
-pub fn hash_password(password: &str) -> Result<String, AccountError> {
-    if password.chars().count() < 8 {
-        return Err(AccountError::WeakPassword);
-    }
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| AccountError::Hash(e.to_string()))
-}
-
+/// Creates an account from a plain password.
+///
+/// Only for callers that still hold a raw connection (the unit tests of the jobs routes);
+/// the server creates accounts through [`onsite_store::repo::Accounts::create_account`]
+/// with a hash it made itself. Remove once nothing calls it.
 pub fn create_user(
     conn: &Connection,
     username: &str,
@@ -49,40 +33,66 @@ pub fn create_user(
     role: Role,
     password: &str,
 ) -> Result<Account, AccountError> {
-    if !valid_username(username) {
+    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+    let valid = !username.is_empty()
+        && username.len() <= 64
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+    if !valid {
         return Err(AccountError::BadUsername);
     }
-    let hash = hash_password(password)?;
+    if password.chars().count() < 8 {
+        return Err(AccountError::WeakPassword);
+    }
+    let password_hash = argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng))
+        .map_err(|e| AccountError::Hash(e.to_string()))?
+        .to_string();
+    let new = NewAccount {
+        username: username.to_string(),
+        display_name: display_name.to_string(),
+        role,
+        password_hash,
+    };
+    insert(conn, &new)?.ok_or_else(|| AccountError::Taken(username.to_string()))
+}
+
+/// Inserts an account; `None` when the username is taken.
+pub fn insert(conn: &Connection, new: &NewAccount) -> Result<Option<Account>, rusqlite::Error> {
     let id = uuid::Uuid::new_v4().to_string();
     let inserted = conn.execute(
         "INSERT INTO users (id, username, display_name, role, password_hash, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (username) DO NOTHING",
         params![
             id,
-            username,
-            display_name,
-            role.as_str(),
-            hash,
+            new.username,
+            new.display_name,
+            new.role.as_str(),
+            new.password_hash,
             chrono::Utc::now().timestamp_millis()
         ],
     )?;
     if inserted == 0 {
-        return Err(AccountError::Taken(username.to_string()));
+        return Ok(None);
     }
-    Ok(Account {
+    Ok(Some(Account {
         id,
-        username: username.to_string(),
-        display_name: display_name.to_string(),
-        role,
+        username: new.username.clone(),
+        display_name: new.display_name.clone(),
+        role: new.role,
         disabled: false,
         token_version: 0,
-    })
+    }))
 }
 
-fn row_to_account(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Account, String)> {
+const COLUMNS: &str =
+    "SELECT id, username, display_name, role, disabled, password_hash, token_version FROM users";
+
+fn row_to_credentials(r: &rusqlite::Row<'_>) -> rusqlite::Result<Credentials> {
     let role: String = r.get(3)?;
-    Ok((
-        Account {
+    Ok(Credentials {
+        account: Account {
             id: r.get(0)?,
             username: r.get(1)?,
             display_name: r.get(2)?,
@@ -90,68 +100,41 @@ fn row_to_account(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Account, String)> 
             disabled: r.get(4)?,
             token_version: r.get(6)?,
         },
-        r.get(5)?,
-    ))
+        password_hash: r.get(5)?,
+    })
 }
 
 pub fn by_id(conn: &Connection, id: &str) -> Result<Option<Account>, rusqlite::Error> {
     conn.query_row(
-        "SELECT id, username, display_name, role, disabled, password_hash, token_version FROM users WHERE id = ?1",
+        &format!("{COLUMNS} WHERE id = ?1"),
         [id],
-        row_to_account,
+        row_to_credentials,
     )
     .optional()
-    .map(|o| o.map(|(a, _)| a))
+    .map(|o| o.map(|c| c.account))
 }
 
 pub fn by_username(conn: &Connection, username: &str) -> Result<Option<Account>, rusqlite::Error> {
-    conn.query_row(
-        "SELECT id, username, display_name, role, disabled, password_hash, token_version FROM users WHERE username = ?1",
-        [username],
-        row_to_account,
-    )
-    .optional()
-    .map(|o| o.map(|(a, _)| a))
+    credentials(conn, username).map(|o| o.map(|c| c.account))
 }
 
-// A fixed hash to verify against when the username is unknown, so that a login for a
-// missing account takes as long as one with a wrong password.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$ZTp8m5Yl+EKZ1Z5pbq7nq6R9aV8wYk7WJ5kZ9M0l2c8";
-
-/// Checks a username and password; `None` when they do not match an enabled account.
-pub fn verify_login(
+/// The account with this username and its password hash.
+pub fn credentials(
     conn: &Connection,
     username: &str,
-    password: &str,
-) -> Result<Option<Account>, rusqlite::Error> {
-    let found = conn
-        .query_row(
-            "SELECT id, username, display_name, role, disabled, password_hash, token_version FROM users WHERE username = ?1",
-            [username],
-            row_to_account,
-        )
-        .optional()?;
-    let hash = found.as_ref().map_or(DUMMY_HASH, |(_, h)| h.as_str());
-    let ok = PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false);
-    Ok(match found {
-        Some((account, _)) if ok && !account.disabled => Some(account),
-        _ => None,
-    })
+) -> Result<Option<Credentials>, rusqlite::Error> {
+    conn.query_row(
+        &format!("{COLUMNS} WHERE username = ?1"),
+        [username],
+        row_to_credentials,
+    )
+    .optional()
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<Account>, rusqlite::Error> {
-    let mut stmt = conn.prepare(
-        "SELECT id, username, display_name, role, disabled, password_hash, token_version
-           FROM users ORDER BY username",
-    )?;
-    stmt.query_map([], row_to_account)?
-        .map(|r| r.map(|(a, _)| a))
+    let mut stmt = conn.prepare(&format!("{COLUMNS} ORDER BY username"))?;
+    stmt.query_map([], row_to_credentials)?
+        .map(|r| r.map(|c| c.account))
         .collect()
 }
 
@@ -180,12 +163,15 @@ pub fn set_disabled(conn: &Connection, id: &str, disabled: bool) -> Result<bool,
     Ok(n > 0)
 }
 
-/// Sets a new password; every access and refresh token of the account stops working.
-pub fn set_password(conn: &Connection, id: &str, password: &str) -> Result<bool, AccountError> {
-    let hash = hash_password(password)?;
+/// Sets a new password hash; every access token of the account stops working.
+pub fn set_password_hash(
+    conn: &Connection,
+    id: &str,
+    password_hash: &str,
+) -> Result<bool, rusqlite::Error> {
     let n = conn.execute(
         "UPDATE users SET password_hash = ?2, token_version = token_version + 1 WHERE id = ?1",
-        params![id, hash],
+        params![id, password_hash],
     )?;
     Ok(n > 0)
 }
@@ -194,18 +180,10 @@ pub fn delete(conn: &Connection, id: &str) -> Result<bool, rusqlite::Error> {
     Ok(conn.execute("DELETE FROM users WHERE id = ?1", [id])? > 0)
 }
 
-/// Creates the first administrator from the environment when no administrator exists yet.
-pub fn bootstrap_admin(
-    conn: &Connection,
-    username: &str,
-    password: &str,
-) -> Result<Option<Account>, AccountError> {
-    let admins: i64 =
-        conn.query_row("SELECT COUNT(*) FROM users WHERE role = 'admin'", [], |r| {
-            r.get(0)
-        })?;
-    if admins > 0 {
-        return Ok(None);
-    }
-    create_user(conn, username, username, Role::Admin, password).map(Some)
+pub fn has_admin(conn: &Connection) -> Result<bool, rusqlite::Error> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin')",
+        [],
+        |r| r.get(0),
+    )
 }

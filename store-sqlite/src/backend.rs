@@ -31,6 +31,26 @@ impl SqliteBackend {
     pub fn db(&self) -> &Db {
         &self.db
     }
+
+    /// Runs `f` as a write unit on the calling thread, which it blocks: for start-up
+    /// (reading the signing secret) before the backend is shared.
+    pub fn write_blocking<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut dyn Unit) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut conn = self
+            .db
+            .writer()
+            .map_err(|e| E::from(StoreErrorOf::from(e).0))?;
+        let mut unit = SqliteUnit::new(&mut conn);
+        let result = f(&mut unit);
+        if result.is_ok() {
+            for notice in unit.notices.drain(..) {
+                self.live.publish(notice);
+            }
+        }
+        result
+    }
 }
 
 /// One SQLite connection, as a unit of work sees it.

@@ -6,6 +6,8 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
+pub use onsite_store::repo::accounts::{DeviceInfo, DeviceState, Refresh, WipeContact};
+
 pub const REFRESH_TTL_SECS: i64 = 60 * 60 * 24 * 30;
 
 fn now() -> i64 {
@@ -21,13 +23,6 @@ fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
-}
-
-/// What the server knows of a device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct DeviceState {
-    pub revoked: bool,
-    pub wipe: bool,
 }
 
 pub fn device_state(
@@ -88,19 +83,6 @@ pub fn issue_refresh(
     Ok(token)
 }
 
-#[derive(Debug, PartialEq, Eq)]
-pub enum Refresh {
-    Rotated {
-        user_id: String,
-        device_id: String,
-        token: String,
-    },
-    /// Unknown, expired or revoked.
-    Invalid,
-    /// Already used: the family is now revoked.
-    Reused,
-}
-
 pub fn rotate(conn: &mut Connection, token: &str) -> Result<Refresh, rusqlite::Error> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let row = tx
@@ -145,16 +127,6 @@ pub fn rotate(conn: &mut Connection, token: &str) -> Result<Refresh, rusqlite::E
         device_id,
         token: next,
     })
-}
-
-/// What a refresh token of a device revoked for a wipe still gets.
-#[derive(Debug, PartialEq, Eq)]
-pub enum WipeContact {
-    /// The device's first contact with this token since its revocation: one access token,
-    /// good only for a last upload (the sync endpoint then answers `device_wiped`).
-    FinalUpload { user_id: String, device_id: String },
-    /// The token was used (or expired) already: the device only hears `device_wiped`.
-    Wipe,
 }
 
 /// Whether `token` belongs to a device revoked with a wipe, and what it still gets. Its
@@ -242,16 +214,6 @@ pub fn revoke_device(
         params![user_id, device_id],
     )?;
     Ok(n > 0)
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct DeviceInfo {
-    pub device_id: String,
-    pub first_seen: i64,
-    pub last_seen: i64,
-    pub revoked_at: Option<i64>,
-    pub wipe: bool,
-    pub active_sessions: i64,
 }
 
 pub fn devices(conn: &Connection, user_id: &str) -> Result<Vec<DeviceInfo>, rusqlite::Error> {

@@ -8,7 +8,9 @@ pub mod hostile;
 pub mod office;
 pub mod proxy;
 pub mod raw;
+pub mod sqlite_file;
 
+use std::future::Future;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -16,7 +18,7 @@ use std::process::{Child, Command, Stdio};
 
 use anyhow::{Context, anyhow, bail};
 use onsite_domain::Role;
-use onsite_server::{AppState, Config, accounts};
+use onsite_server::{AppState, Config};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
@@ -105,10 +107,9 @@ impl TestServer {
         self.spawn(listener)
     }
 
+    /// Creates an account whose password is [`PASSWORD`]; returns its id.
     pub fn create_user(&self, username: &str, role: Role) -> anyhow::Result<String> {
-        let state = AppState::open(Config::new(self.dir.path()))?;
-        let conn = state.db.writer()?;
-        Ok(accounts::create_user(&conn, username, username, role, PASSWORD)?.id)
+        create_account(self.dir.path(), username, role)
     }
 
     pub async fn login(&self, username: &str, device_id: &str) -> anyhow::Result<String> {
@@ -135,12 +136,13 @@ impl TestServer {
 
     /// The server's token signing secret, read from its database (to forge tokens with).
     pub fn jwt_secret(&self) -> anyhow::Result<String> {
-        let conn = rusqlite::Connection::open(self.dir.path().join(onsite_server::db::DB_FILE))?;
-        Ok(
-            conn.query_row("SELECT value FROM meta WHERE key = 'jwt_secret'", [], |r| {
-                r.get(0)
-            })?,
-        )
+        let state = AppState::open(Config::new(self.dir.path()))?;
+        wait_for(async move {
+            state
+                .backend
+                .read(|unit| unit.jwt_secret().map_err(anyhow::Error::from))
+                .await
+        })
     }
 
     /// Calls the JSON API; returns the status and the JSON body.
@@ -251,7 +253,7 @@ impl TestServer {
 
     /// Every row of every table, for "this request changed nothing" comparisons.
     pub fn dump(&self) -> anyhow::Result<Vec<String>> {
-        dump_database(&self.dir.path().join(onsite_server::db::DB_FILE))
+        dump_database(&sqlite_file::path(self.dir.path()))
     }
 }
 
@@ -263,29 +265,36 @@ impl Drop for TestServer {
     }
 }
 
-pub fn dump_database(path: &Path) -> anyhow::Result<Vec<String>> {
-    let conn =
-        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    let mut out = Vec::new();
-    for table in tables {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\""))?;
-        let cols = stmt.column_count();
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            let mut line = format!("{table}:");
-            for i in 0..cols {
-                let v: rusqlite::types::Value = row.get(i)?;
-                line.push_str(&format!(" {v:?}"));
-            }
-            out.push(line);
-        }
-    }
-    out.sort();
-    Ok(out)
+pub use sqlite_file::dump_database;
+
+/// Creates an account whose password is [`PASSWORD`] in the data directory of a server
+/// (running or not, in this process or not), through the backend's repository; returns
+/// its id.
+pub fn create_account(data_dir: &Path, username: &str, role: Role) -> anyhow::Result<String> {
+    let new = onsite_server::passwords::new_account(username, username, role, PASSWORD)?;
+    let state = AppState::open(Config::new(data_dir))?;
+    let account = wait_for(async move {
+        state
+            .backend
+            .write(move |unit| unit.create_account(&new).map_err(anyhow::Error::from))
+            .await
+    })?;
+    Ok(account.id)
+}
+
+/// Waits for `work` from synchronous test code, which may itself run on the test's
+/// runtime and so cannot block on it: on a thread and a runtime of its own.
+fn wait_for<T: Send + 'static>(
+    work: impl Future<Output = anyhow::Result<T>> + Send + 'static,
+) -> anyhow::Result<T> {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(work)
+    })
+    .join()
+    .map_err(|_| anyhow!("the work panicked"))?
 }
 
 /// The `onsite` command running as its own process, for crash tests.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use onsite_client::{ErrorKind, JobsListener, NewJob, PartInput};
 use onsite_domain::{Customer, EventKind, Job, Product, Role};
-use onsite_tests::{Device, PASSWORD, TestServer};
+use onsite_tests::{Device, PASSWORD, TestServer, sqlite_file};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -17,46 +17,19 @@ use serde_json::{Value, json};
 /// yet long enough for any single exchange of a busy test machine.
 const SHORT_TTL: i64 = 2;
 
-fn db(server: &TestServer) -> rusqlite::Connection {
-    let conn =
-        rusqlite::Connection::open(server.data_dir().join(onsite_server::db::DB_FILE)).unwrap();
-    conn.busy_timeout(Duration::from_secs(5)).unwrap();
-    conn
-}
-
 /// The job as the server stores it.
 fn server_job(server: &TestServer, id: &str) -> Job {
-    onsite_server::storage::load_doc(&db(server), id)
-        .unwrap()
-        .unwrap()
-        .job()
-        .unwrap()
+    sqlite_file::stored_job(server, id).unwrap()
 }
 
 /// Changes the server accepted from one device (its feed rows of kind "change").
 fn changes_from(server: &TestServer, device_id: &str) -> i64 {
-    db(server)
-        .query_row(
-            "SELECT COUNT(*) FROM feed WHERE kind = 0 AND origin_device = ?1",
-            [device_id],
-            |r| r.get(0),
-        )
-        .unwrap()
+    sqlite_file::changes_from(server, device_id).unwrap()
 }
 
 /// Ends the lifetime of every refresh token of an account, as 30 days offline would.
 fn expire_refresh_tokens(server: &TestServer, user_id: &str) {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let past = now - 1;
-    let ended = db(server)
-        .execute(
-            "UPDATE refresh_tokens SET expires_at = ?2 WHERE user_id = ?1 AND expires_at > ?2",
-            rusqlite::params![user_id, past],
-        )
-        .unwrap();
+    let ended = sqlite_file::expire_refresh_tokens(server, user_id).unwrap();
     assert!(ended > 0, "the account had live refresh tokens");
 }
 

@@ -225,7 +225,7 @@ async fn nothing_acknowledged_is_lost_across_server_restarts_and_sigkill() {
     let binary = std::path::Path::new(env!("CARGO_BIN_EXE_onsite-under-test"));
     let mut server = ServerProcess::start(binary, dir.path(), "127.0.0.1:0").unwrap();
     let (url, addr) = (server.url(), server.addr.to_string());
-    create_account(dir.path(), "wang", Role::Technician);
+    onsite_tests::create_account(dir.path(), "wang", Role::Technician).unwrap();
     let device = Device::sign_in(&url, "wang").await.unwrap();
     let mut created = Vec::new();
     for round in 0..3 {
@@ -262,14 +262,6 @@ async fn nothing_acknowledged_is_lost_across_server_restarts_and_sigkill() {
     assert!(report.changed_docs.is_empty());
 }
 
-fn create_account(data_dir: &std::path::Path, username: &str, role: Role) -> String {
-    let state = onsite_server::AppState::open(onsite_server::Config::new(data_dir)).unwrap();
-    let conn = state.db.writer().unwrap();
-    onsite_server::accounts::create_user(&conn, username, username, role, onsite_tests::PASSWORD)
-        .unwrap()
-        .id
-}
-
 fn sample_job(customer: &str) -> onsite_client::NewJob {
     onsite_client::NewJob {
         customer: onsite_domain::Customer {
@@ -292,21 +284,18 @@ fn sample_job(customer: &str) -> onsite_client::NewJob {
 async fn a_technician_only_ever_holds_the_jobs_assigned_to_them() {
     let w = world().await;
     let li = {
-        let token = w.server.login("li", "li-phone").await.unwrap();
+        let signed_in = w.server.login_full("li", "li-phone").await.unwrap();
+        let token = signed_in["access_token"].as_str().unwrap();
         let (_, me) = w
             .server
-            .call(Method::GET, "/v1/jobs", &token, None)
+            .call(Method::GET, "/v1/jobs", token, None)
             .await
             .unwrap();
         assert_eq!(
             me["error"]["code"], "forbidden",
             "technicians cannot list every job"
         );
-        let conn = rusqlite::Connection::open(w.server.data_dir().join("onsite.sqlite")).unwrap();
-        conn.query_row("SELECT id FROM users WHERE username = 'li'", [], |r| {
-            r.get::<_, String>(0)
-        })
-        .unwrap()
+        signed_in["user_id"].as_str().unwrap().to_string()
     };
     let mine = w
         .server

@@ -7,41 +7,27 @@ use onsite_domain::Role;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use onsite_store::repo::accounts::Account;
+
 use super::json::JsonBody;
-use crate::accounts::{self, Account, AccountError};
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::sessions;
+use crate::passwords;
 
 const ADMIN: &[Role] = &[Role::Admin];
-
-impl From<AccountError> for ApiError {
-    fn from(e: AccountError) -> Self {
-        match e {
-            AccountError::BadUsername | AccountError::WeakPassword => {
-                ApiError::bad_request(e.to_string())
-            }
-            AccountError::Taken(_) => {
-                ApiError::new(StatusCode::CONFLICT, "username_taken", e.to_string())
-            }
-            AccountError::Sqlite(e) => ApiError::internal(e),
-            AccountError::Hash(e) => ApiError::internal(e),
-        }
-    }
-}
 
 fn parse_role(role: &str) -> Result<Role, ApiError> {
     Role::parse(role)
         .ok_or_else(|| ApiError::bad_request("role must be technician, back_office or admin"))
 }
 
+fn no_account() -> ApiError {
+    ApiError::not_found("no account with that id")
+}
+
 fn found(ok: bool) -> Result<(), ApiError> {
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::not_found("no account with that id"))
-    }
+    if ok { Ok(()) } else { Err(no_account()) }
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,12 +52,10 @@ pub async fn create(
             "display_name must be 1–100 characters",
         ));
     }
+    let new = passwords::new_account_off_thread(req.username, display, role, req.password).await?;
     let account = state
-        .db
-        .write(move |conn| {
-            accounts::create_user(conn, &req.username, &display, role, &req.password)
-                .map_err(ApiError::from)
-        })
+        .backend
+        .write(move |unit| unit.create_account(&new).map_err(ApiError::from))
         .await?;
     Ok((StatusCode::CREATED, Json(account)))
 }
@@ -79,8 +63,8 @@ pub async fn create(
 pub async fn list(State(state): State<AppState>, user: AuthUser) -> Result<Json<Value>, ApiError> {
     user.require(ADMIN)?;
     let users = state
-        .db
-        .read(|conn| accounts::list(conn).map_err(ApiError::from))
+        .backend
+        .read(|unit| unit.accounts().map_err(ApiError::from))
         .await?;
     Ok(Json(json!({ "users": users })))
 }
@@ -92,11 +76,8 @@ pub async fn get(
 ) -> Result<Json<Account>, ApiError> {
     user.require(ADMIN)?;
     state
-        .db
-        .read(move |conn| {
-            accounts::by_id(conn, &id)?
-                .ok_or_else(|| ApiError::not_found("no account with that id"))
-        })
+        .backend
+        .read(move |unit| unit.account(&id)?.ok_or_else(no_account))
         .await
         .map(Json)
 }
@@ -131,16 +112,10 @@ pub async fn update(
         ));
     }
     state
-        .db
-        .write(move |conn| {
-            found(accounts::update(
-                conn,
-                &id,
-                req.display_name.as_deref(),
-                role,
-            )?)?;
-            accounts::by_id(conn, &id)?
-                .ok_or_else(|| ApiError::not_found("no account with that id"))
+        .backend
+        .write(move |unit| {
+            unit.update_account(&id, req.display_name.as_deref(), role)?
+                .ok_or_else(no_account)
         })
         .await
         .map(Json)
@@ -161,11 +136,11 @@ async fn set_disabled(
         ));
     }
     state
-        .db
-        .write(move |conn| {
-            found(accounts::set_disabled(conn, &id, disabled)?)?;
+        .backend
+        .write(move |unit| {
+            found(unit.set_disabled(&id, disabled)?)?;
             if disabled {
-                sessions::revoke_user(conn, &id)?;
+                unit.revoke_sessions(&id)?;
             }
             Ok::<_, ApiError>(())
         })
@@ -202,11 +177,12 @@ pub async fn reset_password(
     JsonBody(req): JsonBody<ResetPassword>,
 ) -> Result<StatusCode, ApiError> {
     user.require(ADMIN)?;
+    let hash = passwords::hash_off_thread(req.password).await?;
     state
-        .db
-        .write(move |conn| {
-            found(accounts::set_password(conn, &id, &req.password)?)?;
-            sessions::revoke_user(conn, &id)?;
+        .backend
+        .write(move |unit| {
+            found(unit.set_password_hash(&id, &hash)?)?;
+            unit.revoke_sessions(&id)?;
             Ok::<_, ApiError>(())
         })
         .await?;
@@ -227,8 +203,8 @@ pub async fn delete(
         ));
     }
     state
-        .db
-        .write(move |conn| found(accounts::delete(conn, &id)?))
+        .backend
+        .write(move |unit| found(unit.delete_account(&id)?))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -240,11 +216,10 @@ pub async fn devices(
 ) -> Result<Json<Value>, ApiError> {
     user.require(ADMIN)?;
     state
-        .db
-        .read(move |conn| {
-            accounts::by_id(conn, &id)?
-                .ok_or_else(|| ApiError::not_found("no account with that id"))?;
-            Ok(Json(json!({ "devices": sessions::devices(conn, &id)? })))
+        .backend
+        .read(move |unit| {
+            unit.account(&id)?.ok_or_else(no_account)?;
+            Ok(Json(json!({ "devices": unit.devices(&id)? })))
         })
         .await
 }
@@ -264,9 +239,9 @@ pub async fn revoke_device(
 ) -> Result<StatusCode, ApiError> {
     user.require(ADMIN)?;
     state
-        .db
-        .write(move |conn| {
-            if sessions::revoke_device(conn, &id, &device_id, req.wipe)? {
+        .backend
+        .write(move |unit| {
+            if unit.revoke_device(&id, &device_id, req.wipe)? {
                 Ok(())
             } else {
                 Err(ApiError::not_found(

@@ -7,12 +7,14 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
+use onsite_store::Unit;
+use onsite_store::repo::accounts::{Account, Refresh, WipeContact};
+
 use super::json::JsonBody;
-use crate::accounts::{self, Account};
 use crate::app::AppState;
 use crate::auth::{issue, valid_device_id};
 use crate::error::ApiError;
-use crate::sessions::{self, Refresh, WipeContact};
+use crate::passwords;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -70,25 +72,28 @@ pub async fn login(
         device_id,
     } = req;
     let device = device_id.clone();
+    // One unit for the check and the new session, so that a password reset or a disable
+    // cannot fall between them.
     let (account, refresh) = state
-        .db
-        .write(move |conn| {
-            let account = accounts::verify_login(conn, &username, &password)?.ok_or_else(|| {
+        .backend
+        .write(move |unit| {
+            let found = unit.credentials(&username)?;
+            let account = passwords::verify(found, &password).ok_or_else(|| {
                 ApiError::new(
                     StatusCode::UNAUTHORIZED,
                     "invalid_credentials",
                     "wrong username or password, or the account is disabled",
                 )
             })?;
-            if sessions::device_state(conn, &account.id, &device)?.revoked {
+            if unit.device_state(&account.id, &device)?.revoked {
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,
                     "device_revoked",
                     "this device was revoked by an administrator",
                 ));
             }
-            sessions::touch_device(conn, &account.id, &device)?;
-            let refresh = sessions::issue_refresh(conn, &account.id, &device, None)?;
+            unit.touch_device(&account.id, &device)?;
+            let refresh = unit.issue_refresh(&account.id, &device)?;
             Ok::<_, ApiError>((account, refresh))
         })
         .await?;
@@ -106,17 +111,17 @@ pub async fn refresh(
     JsonBody(req): JsonBody<RefreshRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
     let (account, device_id, token) = state
-        .db
-        .write(move |conn| {
-            match sessions::wipe_contact(conn, &req.refresh_token)? {
+        .backend
+        .write(move |unit| {
+            match unit.wipe_contact(&req.refresh_token)? {
                 Some(WipeContact::FinalUpload { user_id, device_id }) => {
-                    let account = active_account(conn, &user_id)?;
+                    let account = active_account(unit, &user_id)?;
                     return Ok((account, device_id, None));
                 }
                 Some(WipeContact::Wipe) => return Err(device_wiped()),
                 None => {}
             }
-            let (user_id, device_id, token) = match sessions::rotate(conn, &req.refresh_token)? {
+            let (user_id, device_id, token) = match unit.rotate_refresh(&req.refresh_token)? {
                 Refresh::Rotated {
                     user_id,
                     device_id,
@@ -137,19 +142,19 @@ pub async fn refresh(
                     ));
                 }
             };
-            let account = active_account(conn, &user_id)?;
-            if sessions::device_state(conn, &user_id, &device_id)?.revoked {
+            let account = active_account(unit, &user_id)?;
+            if unit.device_state(&user_id, &device_id)?.revoked {
                 return Err(ApiError::new(StatusCode::UNAUTHORIZED, "device_revoked", "this device was revoked by an administrator"));
             }
-            sessions::touch_device(conn, &user_id, &device_id)?;
+            unit.touch_device(&user_id, &device_id)?;
             Ok::<_, ApiError>((account, device_id, Some(token)))
         })
         .await?;
     tokens(&state, &account, &device_id, token)
 }
 
-fn active_account(conn: &rusqlite::Connection, user_id: &str) -> Result<Account, ApiError> {
-    accounts::by_id(conn, user_id)?
+fn active_account(unit: &mut dyn Unit, user_id: &str) -> Result<Account, ApiError> {
+    unit.account(user_id)?
         .filter(|a| !a.disabled)
         .ok_or_else(|| {
             ApiError::new(
@@ -173,8 +178,8 @@ pub async fn logout(
     JsonBody(req): JsonBody<RefreshRequest>,
 ) -> Result<StatusCode, ApiError> {
     state
-        .db
-        .write(move |conn| sessions::logout(conn, &req.refresh_token).map_err(ApiError::from))
+        .backend
+        .write(move |unit| unit.logout(&req.refresh_token).map_err(ApiError::from))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,12 +9,12 @@ use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
 use onsite_domain::Role;
+use onsite_store::{Listener, Notice};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::app::AppState;
 use crate::auth::{AuthUser, revoked_error};
 use crate::error::ApiError;
-use crate::live::{Listener, Notice};
 
 /// Close code of an expired access token (the 4000–4999 range is the application's).
 const TOKEN_EXPIRED: u16 = 4001;
@@ -33,7 +33,7 @@ pub async fn live(
         ));
     }
     // Subscribed before the upgrade, so nothing committed after this answer is missed.
-    let notices = state.live.subscribe();
+    let notices = state.backend.live().subscribe();
     Ok(upgrade
         .max_message_size(4 * 1024)
         .on_upgrade(move |socket| serve(socket, notices, user))

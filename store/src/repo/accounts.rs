@@ -1,16 +1,20 @@
 //! Accounts, their passwords and roles; device sessions and refresh tokens; the server's
 //! own settings (epoch, signing secret).
+//!
+//! Passwords reach a backend hashed: checking and hashing them is the server's work, the
+//! backend only keeps the hash ([`NewAccount::password_hash`], [`Credentials`]).
 
 use onsite_domain::Role;
 
-use crate::error::StoreError;
+use crate::error::{RepoError, StoreError};
 
 /// An account as the rest of the server sees it (never the password hash).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Account {
     pub id: String,
     pub username: String,
     pub display_name: String,
+    #[schema(value_type = String, example = "technician")]
     pub role: Role,
     pub disabled: bool,
     /// Access tokens carry this; bumping it invalidates them.
@@ -18,8 +22,144 @@ pub struct Account {
     pub token_version: i64,
 }
 
+/// An account to create. The server has checked the username and hashed the password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// A PHC string (argon2id), as the server's password check reads it back.
+    pub password_hash: String,
+}
+
+/// An account with its password hash, for the sign-in check only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub account: Account,
+    pub password_hash: String,
+}
+
+/// What the server knows of a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DeviceState {
+    pub revoked: bool,
+    pub wipe: bool,
+}
+
+/// A device an account signed in on, as the administrator sees it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct DeviceInfo {
+    pub device_id: String,
+    /// Unix seconds.
+    pub first_seen: i64,
+    /// Unix seconds.
+    pub last_seen: i64,
+    /// Unix seconds; absent while the device is allowed.
+    pub revoked_at: Option<i64>,
+    pub wipe: bool,
+    /// Sign-ins on this device whose refresh token still works.
+    pub active_sessions: i64,
+}
+
+/// What using a refresh token gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refresh {
+    /// The token was good: here is the next one of its family.
+    Rotated {
+        user_id: String,
+        device_id: String,
+        token: String,
+    },
+    /// Unknown, expired or revoked.
+    Invalid,
+    /// Already used: the family is now revoked.
+    Reused,
+}
+
+/// What a refresh token of a device revoked for a wipe still gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WipeContact {
+    /// The device's first contact with this token since its revocation: one access token,
+    /// good only for a last upload (the sync endpoint then answers `device_wiped`).
+    FinalUpload { user_id: String, device_id: String },
+    /// The token was used (or expired) already: the device only hears `device_wiped`.
+    Wipe,
+}
+
 /// Accounts, sessions and the server's settings.
+///
+/// Methods answering `bool` say whether the account (or device) they name exists.
 pub trait Accounts {
     /// The account with this id, if there is one.
     fn account(&mut self, id: &str) -> Result<Option<Account>, StoreError>;
+
+    /// Every account, by username.
+    fn accounts(&mut self) -> Result<Vec<Account>, StoreError>;
+
+    /// The account with this username and its password hash, for the sign-in check.
+    fn credentials(&mut self, username: &str) -> Result<Option<Credentials>, StoreError>;
+
+    /// Whether any account (enabled or not) has the admin role.
+    fn has_admin(&mut self) -> Result<bool, StoreError>;
+
+    /// Creates an account; refuses `username_taken` when the username is in use.
+    fn create_account(&mut self, new: &NewAccount) -> Result<Account, RepoError>;
+
+    /// Changes the display name and/or role, and answers the account as it is now. A role
+    /// change ends the account's access tokens (its token version moves on).
+    fn update_account(
+        &mut self,
+        id: &str,
+        display_name: Option<&str>,
+        role: Option<Role>,
+    ) -> Result<Option<Account>, StoreError>;
+
+    /// Disables or enables an account (sessions are ended by [`Accounts::revoke_sessions`]).
+    fn set_disabled(&mut self, id: &str, disabled: bool) -> Result<bool, StoreError>;
+
+    /// Sets a new password hash; every access token of the account stops working.
+    fn set_password_hash(&mut self, id: &str, password_hash: &str) -> Result<bool, StoreError>;
+
+    /// Deletes an account; its devices and refresh tokens go with it.
+    fn delete_account(&mut self, id: &str) -> Result<bool, StoreError>;
+
+    /// The key access tokens are signed with, made when the database was created.
+    fn jwt_secret(&mut self) -> Result<String, StoreError>;
+
+    /// Whether the account's device is revoked (and to be wiped). A device never seen is
+    /// neither.
+    fn device_state(&mut self, user_id: &str, device_id: &str) -> Result<DeviceState, StoreError>;
+
+    /// Records a sign-in (or a refresh) on a device.
+    fn touch_device(&mut self, user_id: &str, device_id: &str) -> Result<(), StoreError>;
+
+    /// Starts a new sign-in on a device: the first refresh token of a new family.
+    fn issue_refresh(&mut self, user_id: &str, device_id: &str) -> Result<String, StoreError>;
+
+    /// Uses a refresh token once: the next of its family, or why not. A token used twice
+    /// revokes its whole family (it was stolen or replayed).
+    fn rotate_refresh(&mut self, token: &str) -> Result<Refresh, StoreError>;
+
+    /// Whether `token` belongs to a device revoked with a wipe, and what it still gets
+    /// (marking the token used when that is a final upload). A lost phone's access token
+    /// has long expired when it comes back, so the wipe must reach it through a refresh.
+    fn wipe_contact(&mut self, token: &str) -> Result<Option<WipeContact>, StoreError>;
+
+    /// Ends the sign-in the token belongs to; `false` when the token is unknown.
+    fn logout(&mut self, token: &str) -> Result<bool, StoreError>;
+
+    /// Revokes every refresh token of an account (password reset, disable).
+    fn revoke_sessions(&mut self, user_id: &str) -> Result<(), StoreError>;
+
+    /// Revokes a device (a lost phone) and its refresh tokens; with `wipe`, it erases its
+    /// data at its next contact. `false` when the account never signed in on it.
+    fn revoke_device(
+        &mut self,
+        user_id: &str,
+        device_id: &str,
+        wipe: bool,
+    ) -> Result<bool, StoreError>;
+
+    /// The devices an account signed in on, the most recently seen first.
+    fn devices(&mut self, user_id: &str) -> Result<Vec<DeviceInfo>, StoreError>;
 }

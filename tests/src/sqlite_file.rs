@@ -1,0 +1,76 @@
+//! What the tests read or change in the SQLite file itself, below every API: database
+//! dumps for "nothing changed" comparisons, stored documents and feed rows as the file
+//! holds them, refresh tokens aged by hand. Only a server on the SQLite backend has such a
+//! file; everything else in the harness goes through the API or the backend's
+//! repositories.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use onsite_domain::Job;
+
+use crate::TestServer;
+
+/// Where a data directory keeps its database.
+pub fn path(data_dir: &Path) -> PathBuf {
+    data_dir.join(onsite_server::db::DB_FILE)
+}
+
+/// A connection of its own to the server's file, beside the server's.
+pub fn open(server: &TestServer) -> anyhow::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path(server.data_dir()))?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+/// Every row of every table, sorted, for "this request changed nothing" comparisons.
+pub fn dump_database(path: &Path) -> anyhow::Result<Vec<String>> {
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::new();
+    for table in tables {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\""))?;
+        let cols = stmt.column_count();
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let mut line = format!("{table}:");
+            for i in 0..cols {
+                let v: rusqlite::types::Value = row.get(i)?;
+                line.push_str(&format!(" {v:?}"));
+            }
+            out.push(line);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The job as the file stores it.
+pub fn stored_job(server: &TestServer, id: &str) -> anyhow::Result<Job> {
+    let doc = onsite_server::storage::load_doc(&open(server)?, id)?
+        .ok_or_else(|| anyhow::anyhow!("no stored document {id}"))?;
+    Ok(doc.job()?)
+}
+
+/// Changes the server accepted from one device (its feed rows of kind "change").
+pub fn changes_from(server: &TestServer, device_id: &str) -> anyhow::Result<i64> {
+    Ok(open(server)?.query_row(
+        "SELECT COUNT(*) FROM feed WHERE kind = 0 AND origin_device = ?1",
+        [device_id],
+        |r| r.get(0),
+    )?)
+}
+
+/// Ends the lifetime of every live refresh token of an account, as 30 days offline
+/// would; answers how many there were.
+pub fn expire_refresh_tokens(server: &TestServer, user_id: &str) -> anyhow::Result<usize> {
+    let past = chrono::Utc::now().timestamp() - 1;
+    Ok(open(server)?.execute(
+        "UPDATE refresh_tokens SET expires_at = ?2 WHERE user_id = ?1 AND expires_at > ?2",
+        rusqlite::params![user_id, past],
+    )?)
+}
