@@ -63,15 +63,19 @@ pub struct Sums {
     pub satisfied: u64,
 }
 
-impl Sums {
-    pub fn add(self, o: Sums) -> Sums {
+impl std::ops::Add for Sums {
+    type Output = Sums;
+
+    fn add(self, o: Sums) -> Sums {
         Sums {
             answered: self.answered + o.answered,
             points: self.points + o.points,
             satisfied: self.satisfied + o.satisfied,
         }
     }
+}
 
+impl Sums {
     pub fn satisfaction(self) -> Option<Satisfaction> {
         Satisfaction::from_totals(self.answered, self.points, self.satisfied)
     }
@@ -93,7 +97,7 @@ pub struct Figures {
 
 impl Totals {
     pub fn all(&self) -> Option<Satisfaction> {
-        self.self_assessment.add(self.survey).satisfaction()
+        (self.self_assessment + self.survey).satisfaction()
     }
 
     /// Self 40 % + survey 60 %; `None` unless both sides were answered, because a weighted
@@ -155,7 +159,7 @@ impl From<&Totals> for TotalsFigures {
         TotalsFigures {
             self_assessment: t.self_assessment.into(),
             survey: t.survey.into(),
-            all: t.self_assessment.add(t.survey).into(),
+            all: (t.self_assessment + t.survey).into(),
             overall: t.overall().map(|o| Percentages {
                 degree_pct: pct(o.degree_pct),
                 rate_pct: pct(o.rate_pct),
