@@ -270,3 +270,6 @@ mod tests {
         assert!(check_name("", "tier").is_err());
     }
 }
+
+#[cfg(test)]
+mod json_tests;

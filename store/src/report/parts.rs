@@ -61,6 +61,7 @@ pub struct PartsReport {
     pub period: Dates,
     pub consumption: Vec<Consumption>,
     pub remaining: Vec<RemainingFigures>,
+    /// The rows behind `remaining`: the export is computed from them, unrounded.
     #[serde(skip)]
     pub remaining_rows: Vec<Remaining>,
 }

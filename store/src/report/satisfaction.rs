@@ -206,6 +206,7 @@ pub struct GroupFigures {
     pub label: String,
     #[serde(flatten)]
     pub figures: TotalsFigures,
+    /// The sums behind the figures: the exports are computed from them, unrounded.
     #[serde(skip)]
     pub totals: Totals,
 }
@@ -217,6 +218,7 @@ pub struct MonthFigures {
     pub month: String,
     #[serde(flatten)]
     pub figures: TotalsFigures,
+    /// The sums behind the figures: the exports are computed from them, unrounded.
     #[serde(skip)]
     pub totals: Totals,
 }
@@ -249,8 +251,10 @@ pub struct SatisfactionReport {
     pub lowest_items: Vec<ItemFigures>,
     pub previous: Option<PreviousFigures>,
     pub trend: Vec<MonthFigures>,
+    /// What the groups are by, for the export's first column.
     #[serde(skip)]
-    pub group: Option<Group>,
+    pub group: Group,
+    /// The sums behind the figures: the exports are computed from them, unrounded.
     #[serde(skip)]
     pub total_sums: Totals,
     #[serde(skip)]
@@ -370,7 +374,7 @@ impl SatisfactionReport {
             items,
             previous,
             trend,
-            group: Some(q.group),
+            group: q.group,
             total_sums: total,
             item_sums,
         })
@@ -378,7 +382,7 @@ impl SatisfactionReport {
 
     /// Groups (with a total row last) as a table for export.
     pub fn groups_table(&self) -> Table {
-        let group = self.group.unwrap_or(Group::All);
+        let group = self.group;
         let mut columns = vec![group.label().to_string()];
         columns.extend(COLUMNS.iter().map(|c| c.to_string()));
         let mut rows: Vec<Vec<Cell>> = self

@@ -173,6 +173,7 @@ pub struct GroupLevels {
     pub label: String,
     #[serde(flatten)]
     pub figures: LevelFigures,
+    /// The sums behind the figures: the exports are computed from them, unrounded.
     #[serde(skip)]
     pub levels: Levels,
 }
@@ -184,8 +185,10 @@ pub struct ServiceLevelsReport {
     pub targets: TargetFigures,
     pub total: LevelFigures,
     pub groups: Vec<GroupLevels>,
+    /// What the groups are by, for the export's first column.
     #[serde(skip)]
-    pub group: Option<Group>,
+    pub group: Group,
+    /// The targets themselves, for the export's "average met" column.
     #[serde(skip)]
     pub targets_used: Targets,
 }
@@ -225,17 +228,13 @@ impl ServiceLevelsReport {
             targets: (&q.targets).into(),
             total: LevelFigures::new(&total, &q.targets),
             groups,
-            group: Some(q.group),
+            group: q.group,
             targets_used: q.targets,
         })
     }
 
     pub fn table(&self) -> Table {
-        table(
-            self.group.unwrap_or(Group::All),
-            &self.groups,
-            &self.targets_used,
-        )
+        table(self.group, &self.groups, &self.targets_used)
     }
 }
 
