@@ -3,6 +3,13 @@
 
 use chrono::{Datelike, Months, NaiveDate};
 
+pub mod callback;
+pub mod corrective;
+pub mod parts;
+pub mod routine;
+pub mod satisfaction;
+pub mod service_levels;
+
 /// A reporting period: whole days, `from` and `to` both included, in UTC.
 ///
 /// UTC because the stored timestamps are UTC milliseconds and the server has no business
@@ -106,6 +113,22 @@ impl Period {
 
     pub fn json(&self) -> serde_json::Value {
         serde_json::json!({ "from": self.from.to_string(), "to": self.to.to_string() })
+    }
+}
+
+/// A period as the reports answer it: `{"from": "2026-11-01", "to": "2026-11-30"}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Dates {
+    pub from: String,
+    pub to: String,
+}
+
+impl From<Period> for Dates {
+    fn from(p: Period) -> Dates {
+        Dates {
+            from: p.from.to_string(),
+            to: p.to.to_string(),
+        }
     }
 }
 
@@ -247,3 +270,6 @@ mod tests {
         assert!(check_name("", "tier").is_err());
     }
 }
+
+#[cfg(test)]
+mod json_tests;

@@ -2,20 +2,20 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use onsite_domain::Role;
+use onsite_store::report::corrective::{
+    CorrectiveAction, CorrectiveList, Filter, STATUSES, Update,
+};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
-use super::exports::{Format, respond};
+use super::exports::{Format, respond_with};
 use super::json::JsonBody;
 use super::params::Params;
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::reports::check_name;
-use crate::reports::corrective::{self, Filter, STATUSES, Update, UpdateError};
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 
@@ -45,21 +45,18 @@ pub async fn list(
     };
     let format = Format::take(&mut p)?;
     p.finish()?;
-    state
-        .db
-        .read(move |conn| {
-            let (actions, total) = corrective::list(conn, &filter)?;
-            let body = json!({
-                "corrective_actions": actions,
-                "total": total,
-                "limit": filter.limit,
-                "offset": filter.offset,
-            });
-            respond(format, "corrective-actions", body, || {
-                corrective::table(&actions)
-            })
-        })
-        .await
+    let (limit, offset) = (filter.limit, filter.offset);
+    let (corrective_actions, total) = state
+        .backend
+        .read(move |unit| unit.corrective_actions(&filter))
+        .await?;
+    let list = CorrectiveList {
+        corrective_actions,
+        total,
+        limit,
+        offset,
+    };
+    respond_with(format, "corrective-actions", &list, || list.table())
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,7 +83,7 @@ pub async fn update(
     user: AuthUser,
     Path(id): Path<String>,
     JsonBody(req): JsonBody<UpdateRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CorrectiveAction>, ApiError> {
     user.require(OFFICE)?;
     let id: i64 = id
         .parse()
@@ -128,18 +125,9 @@ pub async fn update(
     }
     let now = chrono::Utc::now().timestamp_millis();
     state
-        .db
-        .write(
-            move |conn| match corrective::update(conn, id, &update, now) {
-                Ok(Some(v)) => Ok(Json(v)),
-                Ok(None) => Err(ApiError::not_found("no corrective action with that id")),
-                Err(UpdateError::Refused(m)) => Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "verification_required",
-                    m,
-                )),
-                Err(UpdateError::Sqlite(e)) => Err(e.into()),
-            },
-        )
-        .await
+        .backend
+        .write(move |unit| unit.update_corrective_action(id, &update, now))
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("no corrective action with that id"))
 }

@@ -59,6 +59,23 @@ pub fn respond(
     }
 }
 
+/// Answers a typed read model as JSON, or `table()` as a file named `name`.csv / `name`.xlsx.
+///
+/// The body goes through a JSON value so that its keys come out sorted, as the reports
+/// built as JSON values always answered them.
+pub fn respond_with<T: serde::Serialize>(
+    format: Format,
+    name: &str,
+    body: &T,
+    table: impl FnOnce() -> Table,
+) -> Result<Response, ApiError> {
+    let json = match format {
+        Format::Json => serde_json::to_value(body).map_err(ApiError::internal)?,
+        Format::Csv | Format::Xlsx => Value::Null,
+    };
+    respond(format, name, json, table)
+}
+
 fn file(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
     (
         [

@@ -12,17 +12,21 @@ use onsite_domain::forms::{
     DEFAULT_TEMPLATE_ID, DEFAULT_TEMPLATE_VERSION, Level, template_has_item,
 };
 use onsite_domain::survey::Round;
+use onsite_store::Refused;
+use onsite_store::report::routine::{
+    DUPLICATE_RESPONSE, Response as Returned, RoutineReport, SURVEY_EXISTS, Survey, SurveyInfo,
+    SurveyList, SurveySummary,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::exports::{Format, respond};
+use super::exports::{Format, respond_with};
 use super::jobs::{new_id, now_ms};
 use super::json::JsonBody;
 use super::params::Params;
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::reports::routine::{self, CreateError, RecordError, Survey};
 use crate::reports::{check_name, truncate};
 
 const OFFICE: &[Role] = &[Role::BackOffice];
@@ -43,7 +47,7 @@ pub async fn create(
     State(state): State<AppState>,
     user: AuthUser,
     JsonBody(req): JsonBody<CreateSurvey>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<SurveyInfo>), ApiError> {
     user.require(OFFICE)?;
     check_name(&req.tier, "tier").map_err(ApiError::bad_request)?;
     let round = Round::parse(&req.round).map_err(bad_round)?;
@@ -66,17 +70,26 @@ pub async fn create(
         created_by: user.user_id.clone(),
     };
     state
-        .db
-        .write(move |conn| match routine::create(conn, &survey) {
-            Ok(()) => Ok((StatusCode::CREATED, Json(survey.json()))),
-            Err(CreateError::Exists(id)) => Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "survey_exists",
-                format!("this tier already has a survey for that round: {id}"),
-            )),
-            Err(CreateError::Db(e)) => Err(e.into()),
+        .backend
+        .write(move |unit| {
+            unit.create_routine_survey(&survey)?;
+            Ok::<_, onsite_store::RepoError>(survey)
         })
         .await
+        .map(|survey| (StatusCode::CREATED, Json(SurveyInfo::from(&survey))))
+        .map_err(refusal)
+}
+
+/// The refusals of this area, with the statuses they have always had.
+fn refusal(e: onsite_store::RepoError) -> ApiError {
+    match e {
+        onsite_store::RepoError::Refused(Refused { code, message })
+            if code == SURVEY_EXISTS || code == DUPLICATE_RESPONSE =>
+        {
+            ApiError::new(StatusCode::CONFLICT, code, message)
+        }
+        other => other.into(),
+    }
 }
 
 fn bad_round(message: String) -> ApiError {
@@ -92,18 +105,14 @@ pub async fn list(
     let tier = p.name("tier")?;
     let format = Format::take(&mut p)?;
     p.finish()?;
-    state
-        .db
-        .read(move |conn| {
-            let rows = routine::list(conn, tier.as_deref())?;
-            respond(
-                format,
-                "routine-surveys",
-                json!({ "surveys": rows }),
-                || routine::list_table(&rows),
-            )
-        })
-        .await
+    let rows = state
+        .backend
+        .read(move |unit| unit.routine_surveys(tier.as_deref()))
+        .await?;
+    let list = SurveyList {
+        surveys: rows.iter().map(SurveySummary::from).collect(),
+    };
+    respond_with(format, "routine-surveys", &list, || list.table())
 }
 
 pub async fn report(
@@ -115,16 +124,14 @@ pub async fn report(
     user.require(OFFICE)?;
     let format = Format::take(&mut p)?;
     p.finish()?;
-    state
-        .db
-        .read(move |conn| {
-            let survey = routine::get(conn, &id)?.ok_or_else(|| unknown(&id))?;
-            let report = routine::report(conn, &survey)?;
-            respond(format, "routine-survey", report.clone(), || {
-                routine::report_table(&report)
-            })
+    let report = state
+        .backend
+        .read(move |unit| {
+            let survey = unit.routine_survey(&id)?.ok_or_else(|| unknown(&id))?;
+            Ok::<_, ApiError>(RoutineReport::build(unit, &survey)?)
         })
-        .await
+        .await?;
+    respond_with(format, "routine-survey", &report, || report.table())
 }
 
 fn unknown(id: &str) -> ApiError {
@@ -204,7 +211,7 @@ pub async fn record(
         )));
     }
     let mut comments = req.comments;
-    let response = routine::Response {
+    let response = Returned {
         id: new_id(),
         survey_id: id,
         customer,
@@ -222,24 +229,14 @@ pub async fn record(
         recorded_at: now_ms(),
         by_user: user.user_id.clone(),
     };
+    let (id, survey_id) = (response.id.clone(), response.survey_id.clone());
     state
-        .db
-        .write(move |conn| {
-            if routine::get(conn, &response.survey_id)?.is_none() {
-                return Err(unknown(&response.survey_id));
-            }
-            match routine::record(conn, &response) {
-                Ok(()) => Ok((
-                    StatusCode::CREATED,
-                    Json(json!({ "id": response.id, "survey_id": response.survey_id })),
-                )),
-                Err(RecordError::Duplicate) => Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "duplicate_response",
-                    "this customer already returned a form about that subject in this round",
-                )),
-                Err(RecordError::Db(e)) => Err(e.into()),
-            }
-        })
+        .backend
+        .write(move |unit| unit.record_routine_response(&response))
         .await
+        .map_err(refusal)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "survey_id": survey_id })),
+    ))
 }

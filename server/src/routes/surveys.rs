@@ -10,16 +10,17 @@ use onsite_domain::forms::{
     DEFAULT_TEMPLATE_ID, DEFAULT_TEMPLATE_VERSION, Level, template_has_item,
 };
 use onsite_domain::{Answer, Form, Role, Status, derive_status};
+use onsite_store::report::callback::CallbackSample;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::exports::{Format, respond};
+use super::exports::{Format, respond_with};
 use super::json::JsonBody;
 use super::params::Params;
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::reports::{Period, callback};
+use crate::reports::Period;
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 
@@ -37,18 +38,16 @@ pub async fn sample(
     let size = p.number("size", 100, 1, 10_000)? as usize;
     let format = Format::take(&mut p)?;
     p.finish()?;
-    state
-        .db
-        .read(move |conn| {
-            let rows = callback::sample(conn, &month, size)?;
-            let body = json!({
-                "month": month.from.format("%Y-%m").to_string(),
-                "size": size,
-                "sample": rows,
-            });
-            respond(format, "callback-sample", body, || callback::table(&rows))
-        })
-        .await
+    let sample = state
+        .backend
+        .read(move |unit| unit.callback_sample(&month, size))
+        .await?;
+    let sample = CallbackSample {
+        month: month.from.format("%Y-%m").to_string(),
+        size,
+        sample,
+    };
+    respond_with(format, "callback-sample", &sample, || sample.table())
 }
 
 #[derive(Debug, Deserialize)]

@@ -8,10 +8,11 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rusqlite::{Connection, params};
-use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::{Cell, Period, Table};
+pub use onsite_store::report::callback::CallbackCandidate;
+
+use super::Period;
 
 fn seed(month: &Period) -> [u8; 32] {
     let mut h = Sha256::new();
@@ -21,7 +22,11 @@ fn seed(month: &Period) -> [u8; 32] {
 }
 
 /// Up to `size` customers of `month`, each with the job to call about.
-pub fn sample(conn: &Connection, month: &Period, size: usize) -> rusqlite::Result<Vec<Value>> {
+pub fn sample(
+    conn: &Connection,
+    month: &Period,
+    size: usize,
+) -> rusqlite::Result<Vec<CallbackCandidate>> {
     // A customer is their id when the job has one, else name and phone.
     let mut stmt = conn.prepare_cached(
         "SELECT customer, doc_id, customer_name, customer_phone, customer_tier, product_model,
@@ -43,17 +48,17 @@ pub fn sample(conn: &Connection, month: &Period, size: usize) -> rusqlite::Resul
     )?;
     let candidates = stmt
         .query_map(params![month.start_ms(), month.end_ms()], |r| {
-            Ok(json!({
-                "customer": r.get::<_, String>(0)?,
-                "job_id": r.get::<_, String>(1)?,
-                "customer_name": r.get::<_, String>(2)?,
-                "customer_phone": r.get::<_, String>(3)?,
-                "customer_tier": r.get::<_, String>(4)?,
-                "product_model": r.get::<_, String>(5)?,
-                "completed_at": r.get::<_, Option<i64>>(6)?,
-                "technician": r.get::<_, Option<String>>(7)?,
-                "called": r.get::<_, bool>(8)?,
-            }))
+            Ok(CallbackCandidate {
+                customer: r.get(0)?,
+                job_id: r.get(1)?,
+                customer_name: r.get(2)?,
+                customer_phone: r.get(3)?,
+                customer_tier: r.get(4)?,
+                product_model: r.get(5)?,
+                completed_at: r.get(6)?,
+                technician: r.get(7)?,
+                called: r.get(8)?,
+            })
         })?
         .collect::<Result<Vec<_>, _>>()?;
     let mut rng = ChaCha8Rng::from_seed(seed(month));
@@ -65,39 +70,4 @@ pub fn sample(conn: &Connection, month: &Period, size: usize) -> rusqlite::Resul
         .into_iter()
         .filter_map(|i| candidates.get(i).cloned())
         .collect())
-}
-
-pub fn table(rows: &[Value]) -> Table {
-    let s = |v: &Value| Cell::Text(v.as_str().map(str::to_string).unwrap_or_default());
-    Table {
-        title: "回访样本 callback sample".into(),
-        columns: [
-            "工单号 job",
-            "客户 customer",
-            "电话 phone",
-            "客户等级 tier",
-            "产品型号 model",
-            "已回访 called",
-        ]
-        .iter()
-        .map(|c| c.to_string())
-        .collect(),
-        rows: rows
-            .iter()
-            .map(|r| {
-                vec![
-                    s(&r["job_id"]),
-                    s(&r["customer_name"]),
-                    s(&r["customer_phone"]),
-                    s(&r["customer_tier"]),
-                    s(&r["product_model"]),
-                    Cell::from(if r["called"] == true {
-                        "是 yes"
-                    } else {
-                        "否 no"
-                    }),
-                ]
-            })
-            .collect(),
-    }
 }

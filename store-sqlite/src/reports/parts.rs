@@ -6,21 +6,10 @@
 //! coefficient below zero means more was used than bought — shown, never clamped.
 
 use rusqlite::{Connection, params};
-use serde_json::{Value, json};
 
-use super::{Cell, Period, Table, pct};
+pub use onsite_store::report::parts::{Batch, Consumption, NewBatch, Remaining};
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Consumption {
-    pub sku: String,
-    pub name: String,
-    pub product_model: String,
-    pub lines: u64,
-    pub quantity: i64,
-    pub billable_quantity: i64,
-    pub warranty_quantity: i64,
-    pub cost_cents: i64,
-}
+use super::Period;
 
 pub fn consumption(
     conn: &Connection,
@@ -55,20 +44,6 @@ pub fn consumption(
         },
     )?;
     rows.collect()
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Remaining {
-    pub product_model: String,
-    pub sku: String,
-    pub bought: i64,
-    pub used: i64,
-}
-
-impl Remaining {
-    pub fn coefficient(&self) -> Option<f64> {
-        (self.bought > 0).then(|| (self.bought - self.used) as f64 / self.bought as f64)
-    }
 }
 
 /// Per model and part that has a recorded batch, as of the end of `period`.
@@ -108,92 +83,24 @@ pub fn remaining(
     rows.collect()
 }
 
-pub fn consumption_json(c: &Consumption) -> Value {
-    json!({
-        "sku": c.sku,
-        "name": c.name,
-        "product_model": c.product_model,
-        "lines": c.lines,
-        "quantity": c.quantity,
-        "billable_quantity": c.billable_quantity,
-        "warranty_quantity": c.warranty_quantity,
-        "cost_cents": c.cost_cents,
+/// Records a batch of parts bought.
+pub fn add_batch(conn: &Connection, b: &NewBatch) -> rusqlite::Result<Batch> {
+    conn.execute(
+        "INSERT INTO parts_batches (sku, product_model, quantity, bought_on, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            b.sku,
+            b.product_model,
+            b.quantity,
+            b.bought_on,
+            b.created_at
+        ],
+    )?;
+    Ok(Batch {
+        id: conn.last_insert_rowid(),
+        sku: b.sku.clone(),
+        product_model: b.product_model.clone(),
+        quantity: b.quantity,
+        bought_on: b.bought_on.clone(),
     })
-}
-
-pub fn remaining_json(r: &Remaining) -> Value {
-    json!({
-        "product_model": r.product_model,
-        "sku": r.sku,
-        "bought": r.bought,
-        "used": r.used,
-        "left": r.bought - r.used,
-        "remaining_coefficient": r.coefficient().map(|c| pct(c * 100.0) / 100.0),
-    })
-}
-
-pub fn consumption_table(rows: &[Consumption]) -> Table {
-    Table {
-        title: "配件消耗 parts consumption".into(),
-        columns: [
-            "配件编号 SKU",
-            "配件名称 part",
-            "产品型号 product model",
-            "记录数 lines",
-            "数量 quantity",
-            "收费数量 billable",
-            "保修数量 warranty",
-            "金额(分) cost cents",
-        ]
-        .iter()
-        .map(|c| c.to_string())
-        .collect(),
-        rows: rows
-            .iter()
-            .map(|c| {
-                vec![
-                    Cell::Text(c.sku.clone()),
-                    Cell::Text(c.name.clone()),
-                    Cell::Text(c.product_model.clone()),
-                    Cell::Int(c.lines as i64),
-                    Cell::Int(c.quantity),
-                    Cell::Int(c.billable_quantity),
-                    Cell::Int(c.warranty_quantity),
-                    Cell::Int(c.cost_cents),
-                ]
-            })
-            .collect(),
-    }
-}
-
-pub fn remaining_table(rows: &[Remaining]) -> Table {
-    Table {
-        title: "剩余系数 remaining coefficient".into(),
-        columns: [
-            "产品型号 product model",
-            "配件编号 SKU",
-            "采购数量 bought",
-            "使用数量 used",
-            "剩余数量 left",
-            "剩余系数 remaining coefficient",
-        ]
-        .iter()
-        .map(|c| c.to_string())
-        .collect(),
-        rows: rows
-            .iter()
-            .map(|r| {
-                vec![
-                    Cell::Text(r.product_model.clone()),
-                    Cell::Text(r.sku.clone()),
-                    Cell::Int(r.bought),
-                    Cell::Int(r.used),
-                    Cell::Int(r.bought - r.used),
-                    r.coefficient().map_or(Cell::Empty, |c| {
-                        Cell::Num((c * 10_000.0).round() / 10_000.0)
-                    }),
-                ]
-            })
-            .collect(),
-    }
 }

@@ -1,4 +1,5 @@
-//! Service levels (SLA): for each clock, the share of jobs that met its target.
+//! Service levels (SLA), counted in SQL; the report is
+//! `onsite_store::report::service_levels`.
 //!
 //! The durations are measured per job by `onsite_domain::service::clocks` from the device
 //! timestamps of the events and stored in the `jobs` query table; this module only counts
@@ -12,83 +13,17 @@
 
 use onsite_domain::service::Targets;
 use rusqlite::{Connection, params};
-use serde_json::{Value, json};
 
-use super::{Cell, Period, Table, pct};
+pub use onsite_store::report::service_levels::{FlagCounts, Group, Levels, Met};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Group {
-    All,
-    Technician,
-    Month,
-}
+use super::Period;
 
-impl Group {
-    pub fn parse(s: &str) -> Option<Group> {
-        Some(match s {
-            "none" => Group::All,
-            "technician" => Group::Technician,
-            "month" => Group::Month,
-            _ => return None,
-        })
-    }
-
-    fn sql(self) -> &'static str {
-        match self {
-            Group::All => "''",
-            Group::Technician => "COALESCE(assignee, '')",
-            Group::Month => "strftime('%Y-%m', reported_at / 1000, 'unixepoch')",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Group::All => "全部 all",
-            Group::Technician => "技术员 technician",
-            Group::Month => "月份 month",
-        }
-    }
-}
-
-/// Jobs measured and jobs on target, for one clock.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Met {
-    pub measured: u64,
-    pub met: u64,
-}
-
-impl Met {
-    pub fn share_pct(self) -> Option<f64> {
-        (self.measured > 0).then(|| self.met as f64 / self.measured as f64 * 100.0)
-    }
-}
-
-/// Jobs with at least one flagged event among those their clocks use, per flag and in all.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FlagCounts {
-    pub future: u64,
-    pub before_creation: u64,
-    pub clock_off: u64,
-    /// Jobs with any flag.
-    pub jobs: u64,
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Levels {
-    pub jobs: u64,
-    pub response: Met,
-    pub arrival: Met,
-    pub diagnosis: Met,
-    pub handling: Met,
-    /// The handling target is on the average; the per-job share is given too.
-    pub handling_avg_ms: Option<f64>,
-    pub time_flags: FlagCounts,
-}
-
-impl Levels {
-    pub fn handling_avg_met(&self, targets: &Targets) -> Option<bool> {
-        self.handling_avg_ms
-            .map(|avg| avg <= targets.handling_avg_ms as f64)
+/// The SQL of each group, fixed here, never built from input.
+fn group_sql(group: Group) -> &'static str {
+    match group {
+        Group::All => "''",
+        Group::Technician => "COALESCE(assignee, '')",
+        Group::Month => "strftime('%Y-%m', reported_at / 1000, 'unixepoch')",
     }
 }
 
@@ -113,7 +48,7 @@ pub fn by_group(
           WHERE reported_at >= ?1 AND reported_at < ?2 AND status <> 'cancelled'
             AND (?3 IS NULL OR assignee = ?3) AND (?4 IS NULL OR complaint = ?4)
           GROUP BY k ORDER BY k",
-        key = group.sql()
+        key = group_sql(group)
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let met = |r: &rusqlite::Row<'_>, at: usize| -> rusqlite::Result<Met> {
@@ -157,107 +92,15 @@ pub fn by_group(
     rows.collect()
 }
 
-fn met_json(m: Met) -> Value {
-    json!({
-        "measured": m.measured,
-        "met": m.met,
-        "share_pct": m.share_pct().map(pct),
-    })
-}
-
-pub fn flags_json(f: FlagCounts) -> Value {
-    json!({
-        "future": f.future,
-        "before_creation": f.before_creation,
-        "clock_off": f.clock_off,
-        "jobs": f.jobs,
-    })
-}
-
-pub fn levels_json(l: &Levels, targets: &Targets) -> Value {
-    json!({
-        "jobs": l.jobs,
-        "response": met_json(l.response),
-        "arrival": met_json(l.arrival),
-        "diagnosis": met_json(l.diagnosis),
-        "handling": {
-            "measured": l.handling.measured,
-            "met": l.handling.met,
-            "share_pct": l.handling.share_pct().map(pct),
-            "average_minutes": l.handling_avg_ms.map(|ms| pct(ms / 60_000.0)),
-            "average_met": l.handling_avg_met(targets),
-        },
-        "time_flags": flags_json(l.time_flags),
-    })
-}
-
-pub fn targets_json(t: &Targets) -> Value {
-    let h = |ms: i64| ms as f64 / 3_600_000.0;
-    json!({
-        "response_hours": h(t.response_ms),
-        "arrival_near_hours": h(t.arrival_near_ms),
-        "arrival_far_hours": h(t.arrival_far_ms),
-        "diagnosis_hours": h(t.diagnosis_ms),
-        "handling_average_minutes": t.handling_avg_ms as f64 / 60_000.0,
-    })
-}
-
-pub fn table(group: Group, rows: &[(String, String, Levels)], targets: &Targets) -> Table {
-    let mut columns = vec![group.label().to_string(), "工单数 jobs".to_string()];
-    for (zh, en) in [
-        ("响应", "response"),
-        ("到达", "arrival"),
-        ("诊断", "diagnosis"),
-        ("处理", "handling"),
-    ] {
-        columns.push(format!("{zh}计数 {en} measured"));
-        columns.push(format!("{zh}达标 {en} met"));
-        columns.push(format!("{zh}达标率 {en} met %"));
-    }
-    columns.push("平均处理时间(分钟) average handling minutes".into());
-    columns.push("平均处理达标 average handling met".into());
-    for label in [
-        "时间存疑 flagged jobs",
-        "时间超前 future",
-        "早于建单 before creation",
-        "时钟偏差 clock off",
-    ] {
-        columns.push(label.into());
-    }
-    Table {
-        title: "服务水平 service levels".into(),
-        columns,
-        rows: rows
-            .iter()
-            .map(|(_, label, l)| {
-                let mut row = vec![Cell::Text(label.clone()), Cell::Int(l.jobs as i64)];
-                for m in [l.response, l.arrival, l.diagnosis, l.handling] {
-                    row.push(Cell::Int(m.measured as i64));
-                    row.push(Cell::Int(m.met as i64));
-                    row.push(m.share_pct().into());
-                }
-                row.push(l.handling_avg_ms.map(|ms| ms / 60_000.0).into());
-                row.push(match l.handling_avg_met(targets) {
-                    Some(true) => "是 yes".into(),
-                    Some(false) => "否 no".into(),
-                    None => Cell::Empty,
-                });
-                let f = l.time_flags;
-                for n in [f.jobs, f.future, f.before_creation, f.clock_off] {
-                    row.push(Cell::Int(n as i64));
-                }
-                row
-            })
-            .collect(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
 
     use onsite_domain::{Event, EventKind, Job};
     use onsite_sync::server::Received;
+
+    use onsite_store::report::Cell;
+    use onsite_store::report::service_levels::{GroupLevels, LevelFigures, table};
 
     use super::*;
     use crate::projection::upsert_job_received;
@@ -317,13 +160,20 @@ mod tests {
             }
         );
         assert_eq!(rows[1].1.time_flags, FlagCounts::default());
-        let json = levels_json(li, &targets);
+        let json = serde_json::to_value(LevelFigures::new(li, &targets)).unwrap();
         assert_eq!(
             json["time_flags"],
-            json!({"future": 1, "before_creation": 0, "clock_off": 1, "jobs": 1})
+            serde_json::json!({"future": 1, "before_creation": 0, "clock_off": 1, "jobs": 1})
         );
-        let labelled: Vec<(String, String, Levels)> =
-            rows.into_iter().map(|(k, l)| (k.clone(), k, l)).collect();
+        let labelled: Vec<GroupLevels> = rows
+            .into_iter()
+            .map(|(k, l)| GroupLevels {
+                key: k.clone(),
+                label: k,
+                figures: LevelFigures::new(&l, &targets),
+                levels: l,
+            })
+            .collect();
         let t = table(Group::Technician, &labelled, &targets);
         let at = t
             .columns

@@ -154,8 +154,8 @@ fn the_worked_example_from_the_query_tables() {
     )
     .unwrap();
     assert_eq!(total, 4);
-    assert_eq!(actions.iter().filter(|a| a["points"] == 2).count(), 1);
-    assert!(actions.iter().all(|a| a["due_date"] == "2026-11-17"));
+    assert_eq!(actions.iter().filter(|a| a.points == 2).count(), 1);
+    assert!(actions.iter().all(|a| a.due_date == "2026-11-17"));
     // Nothing in October.
     let oct = sat::totals(&conn, &month("2026-10"), &Filter::default()).unwrap();
     assert_eq!(oct, sat::Totals::default());
@@ -267,12 +267,7 @@ fn mixed_self_assessment_and_survey_forms() {
     .unwrap();
     let mut opened: Vec<(String, i64)> = actions
         .iter()
-        .map(|a| {
-            (
-                a["form_id"].as_str().unwrap().to_string(),
-                a["points"].as_i64().unwrap(),
-            )
-        })
+        .map(|a| (a.form_id.clone(), a.points))
         .collect();
     opened.sort();
     assert_eq!(opened, [("a-survey".into(), 4), ("b-callback".into(), 2)]);
@@ -305,7 +300,7 @@ fn corrective_actions_update_and_verification_rule() {
         },
     )
     .unwrap();
-    let id = actions[0]["id"].as_i64().unwrap();
+    let id = actions[0].id;
     let refused = corrective::update(
         &conn,
         id,
@@ -330,8 +325,8 @@ fn corrective_actions_update_and_verification_rule() {
     )
     .unwrap()
     .unwrap();
-    assert_eq!(done["status"], "verified");
-    assert_eq!(done["owner"], "刘经理");
+    assert_eq!(done.status, "verified");
+    assert_eq!(done.owner, "刘经理");
     assert!(
         corrective::update(&conn, 9999, &corrective::Update::default(), 3)
             .unwrap()
@@ -535,10 +530,8 @@ fn callback_sample_is_seeded_by_month_one_job_per_customer() {
     store(&f.db, &jobs);
     let conn = f.db.writer().unwrap();
     let nov = month("2026-11");
-    let customers = |rows: &[serde_json::Value]| -> Vec<String> {
-        rows.iter()
-            .map(|r| r["customer"].as_str().unwrap().to_string())
-            .collect()
+    let customers = |rows: &[callback::CallbackCandidate]| -> Vec<String> {
+        rows.iter().map(|r| r.customer.clone()).collect()
     };
     let a = callback::sample(&conn, &nov, 5).unwrap();
     let b = callback::sample(&conn, &nov, 5).unwrap();
@@ -547,8 +540,8 @@ fn callback_sample_is_seeded_by_month_one_job_per_customer() {
     let all = callback::sample(&conn, &nov, 100).unwrap();
     assert_eq!(all.len(), 20, "one per customer, October's excluded");
     // The latest completed job of a customer with two: j20 (completed after j00).
-    let c00 = all.iter().find(|r| r["customer"] == "c00").unwrap();
-    assert_eq!(c00["job_id"], "j20");
+    let c00 = all.iter().find(|r| r.customer == "c00").unwrap();
+    assert_eq!(c00.job_id, "j20");
     // Another month's seed draws another sample (of the same candidates, shifted a month).
     let mut moved = jobs.clone();
     for j in &mut moved {
