@@ -27,6 +27,7 @@ pub mod document;
 pub mod evidence;
 pub mod forms;
 pub mod job;
+pub mod office;
 pub mod policy;
 pub mod reference;
 pub mod service;

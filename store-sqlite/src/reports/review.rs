@@ -7,23 +7,11 @@ use onsite_domain::forms::Satisfaction;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 
-use super::{Cell, Period, Table, pct};
+use onsite_store::repo::jobs::{HistoryEntry, ReviewRow};
 
-/// Filters of the review list; each is a bound parameter, `None` disables it.
-#[derive(Debug, Clone, Default)]
-pub struct JobFilter {
-    pub status: Option<String>,
-    pub review_state: Option<String>,
-    pub technician: Option<String>,
-    /// On the date the job was reported.
-    pub period: Option<Period>,
-    pub complaint: Option<bool>,
-    pub dap: Option<bool>,
-    pub feedback_category: Option<String>,
-    pub customer_tier: Option<String>,
-    pub limit: u32,
-    pub offset: u32,
-}
+use super::pct;
+
+pub use onsite_store::repo::jobs::ReviewFilter as JobFilter;
 
 const WHERE: &str = "
     WHERE (?1 IS NULL OR j.status = ?1) AND (?2 IS NULL OR j.review_state = ?2)
@@ -33,7 +21,7 @@ const WHERE: &str = "
       AND (?8 IS NULL OR j.feedback_category = ?8) AND (?9 IS NULL OR j.customer_tier = ?9)";
 
 /// One page of jobs, newest report first, and how many match in all.
-pub fn list(conn: &Connection, f: &JobFilter) -> rusqlite::Result<(Vec<Value>, u64)> {
+pub fn list(conn: &Connection, f: &JobFilter) -> rusqlite::Result<(Vec<ReviewRow>, u64)> {
     let from = f.period.map(|p| p.start_ms());
     let to = f.period.map(|p| p.end_ms());
     let filters = params![
@@ -77,91 +65,28 @@ pub fn list(conn: &Connection, f: &JobFilter) -> rusqlite::Result<(Vec<Value>, u
                 f.offset
             ],
             |r| {
-                Ok(json!({
-                    "id": r.get::<_, String>(0)?,
-                    "status": r.get::<_, String>(1)?,
-                    "review_state": r.get::<_, String>(2)?,
-                    "assignee": r.get::<_, Option<String>>(3)?,
-                    "assignee_name": r.get::<_, Option<String>>(4)?,
-                    "customer_name": r.get::<_, String>(5)?,
-                    "customer_tier": r.get::<_, String>(6)?,
-                    "customer_region": r.get::<_, String>(7)?,
-                    "product_model": r.get::<_, String>(8)?,
-                    "complaint": r.get::<_, bool>(9)?,
-                    "dap": r.get::<_, bool>(10)?,
-                    "feedback_category": r.get::<_, Option<String>>(11)?,
-                    "reported_at": r.get::<_, i64>(12)?,
-                    "completed_at": r.get::<_, Option<i64>>(13)?,
-                    "forms": r.get::<_, i64>(14)?,
-                    "parts_lines": r.get::<_, i64>(15)?,
-                }))
+                Ok(ReviewRow {
+                    id: r.get(0)?,
+                    status: r.get(1)?,
+                    review_state: r.get(2)?,
+                    assignee: r.get(3)?,
+                    assignee_name: r.get(4)?,
+                    customer_name: r.get(5)?,
+                    customer_tier: r.get(6)?,
+                    customer_region: r.get(7)?,
+                    product_model: r.get(8)?,
+                    complaint: r.get(9)?,
+                    dap: r.get(10)?,
+                    feedback_category: r.get(11)?,
+                    reported_at: r.get(12)?,
+                    completed_at: r.get(13)?,
+                    forms: r.get(14)?,
+                    parts_lines: r.get(15)?,
+                })
             },
         )?
         .collect::<Result<Vec<_>, _>>()?;
     Ok((rows, total as u64))
-}
-
-fn date_time(ms: Option<i64>) -> Cell {
-    ms.and_then(chrono::DateTime::from_timestamp_millis)
-        .map_or(Cell::Empty, |d| {
-            Cell::Text(d.format("%Y-%m-%d %H:%M").to_string())
-        })
-}
-
-pub fn list_table(rows: &[Value]) -> Table {
-    let s = |v: &Value| Cell::Text(v.as_str().unwrap_or_default().to_string());
-    let yes = |v: &Value| {
-        Cell::from(if v.as_bool() == Some(true) {
-            "是 yes"
-        } else {
-            "否 no"
-        })
-    };
-    Table {
-        title: "工单 jobs".into(),
-        columns: [
-            "工单号 job",
-            "状态 status",
-            "审核 review",
-            "技术员 technician",
-            "客户 customer",
-            "客户等级 tier",
-            "区域 region",
-            "产品型号 model",
-            "投诉 complaint",
-            "DAP",
-            "反馈类别 feedback category",
-            "报修时间 reported (UTC)",
-            "完成时间 completed (UTC)",
-        ]
-        .iter()
-        .map(|c| c.to_string())
-        .collect(),
-        rows: rows
-            .iter()
-            .map(|r| {
-                vec![
-                    s(&r["id"]),
-                    s(&r["status"]),
-                    s(&r["review_state"]),
-                    if r["assignee_name"].is_string() {
-                        s(&r["assignee_name"])
-                    } else {
-                        s(&r["assignee"])
-                    },
-                    s(&r["customer_name"]),
-                    s(&r["customer_tier"]),
-                    s(&r["customer_region"]),
-                    s(&r["product_model"]),
-                    yes(&r["complaint"]),
-                    yes(&r["dap"]),
-                    s(&r["feedback_category"]),
-                    date_time(r["reported_at"].as_i64()),
-                    date_time(r["completed_at"].as_i64()),
-                ]
-            })
-            .collect(),
-    }
 }
 
 /// A job's detail from the query tables; `None` when no such job exists.
@@ -353,7 +278,7 @@ pub fn detail(conn: &Connection, doc_id: &str) -> rusqlite::Result<Option<Value>
 /// Every change of the document in causal order: when (the author's clock, in seconds, as
 /// Automerge records it), what (the change message: "accept", "answer", "review"…), the
 /// Automerge actor, and the account and device that uploaded it, from the feed.
-pub fn history(conn: &Connection, doc: &mut JobDoc) -> rusqlite::Result<Vec<Value>> {
+pub fn history(conn: &Connection, doc: &mut JobDoc) -> rusqlite::Result<Vec<HistoryEntry>> {
     let mut who = conn.prepare_cached(
         "SELECT f.user_id, u.display_name, f.origin_device FROM feed f
            LEFT JOIN users u ON u.id = f.user_id WHERE f.hash = ?1",
@@ -366,20 +291,20 @@ pub fn history(conn: &Connection, doc: &mut JobDoc) -> rusqlite::Result<Vec<Valu
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })
             .optional()?;
-        let (user, name, device) = match uploader {
+        let (user_id, user_name, device_id) = match uploader {
             Some((u, n, d)) => (u, n, Some(d)),
             None => (None, None, None),
         };
-        out.push(json!({
-            "hash": hex::encode(hash.0),
-            "actor": change.actor_id().to_hex_string(),
-            "seq": change.seq(),
-            "at": change.timestamp() * 1000,
-            "what": change.message(),
-            "user_id": user,
-            "user_name": name,
-            "device_id": device,
-        }));
+        out.push(HistoryEntry {
+            hash: hex::encode(hash.0),
+            actor: change.actor_id().to_hex_string(),
+            seq: change.seq(),
+            at: change.timestamp() * 1000,
+            what: change.message().map(str::to_string),
+            user_id,
+            user_name,
+            device_id,
+        });
     }
     Ok(out)
 }
