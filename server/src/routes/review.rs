@@ -5,10 +5,12 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use onsite_domain::Role;
+use onsite_domain::office::OfficeError;
 use onsite_store::Unit;
-use onsite_store::repo::jobs::{ReviewFilter, ReviewRow};
+use onsite_store::repo::jobs::{HistoryEntry, JobDetail, ReviewFilter, ReviewRow};
 use onsite_store::report::{Cell, Table};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
 
 use super::exports::{Format, respond};
 use super::jobs::service::{self, Failure, Loaded};
@@ -130,11 +132,22 @@ fn list_table(rows: &[ReviewRow]) -> Table {
     }
 }
 
+/// A job's detail as `GET /v1/review/jobs/{id}` answers it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ReviewDetail {
+    #[serde(flatten)]
+    pub job: JobDetail,
+    /// Every change of the document; empty when the job is set aside.
+    pub history: Vec<HistoryEntry>,
+    /// Why the job is set aside, when it is.
+    pub quarantined: Option<SetAside>,
+}
+
 pub async fn detail(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ReviewDetail>, ApiError> {
     user.require(OFFICE)?;
     if !onsite_sync::server::valid_doc_id(&id) {
         return Err(ApiError::bad_request("job ids are lowercase UUIDs"));
@@ -160,31 +173,23 @@ pub async fn detail(
 /// The detail from the query tables, with the edit history from the document, or with
 /// `quarantined` (and no history) when the document is set aside. `None` for an unusable
 /// document found on a reader (`writer` false).
-fn detail_of(unit: &mut dyn Unit, id: &str, writer: bool) -> Result<Option<Value>, Failure> {
-    let mut job = unit
+fn detail_of(unit: &mut dyn Unit, id: &str, writer: bool) -> Result<Option<ReviewDetail>, Failure> {
+    let job = unit
         .review_detail(id)?
-        .ok_or_else(|| onsite_domain::office::OfficeError::not_found("no job with that id"))?;
+        .ok_or_else(|| OfficeError::not_found("no job with that id"))?;
     // The edit history is the one thing not in the query tables: it is read from this one
     // document, never per row of a list or report.
-    let set_aside = match service::load(unit, id)? {
-        Loaded::Usable(mut doc, _) => {
-            job["history"] = to_value(unit.job_history(&mut doc)?)?;
-            None
+    let (history, set_aside) = match service::load(unit, id)? {
+        Loaded::Usable(mut doc, _) => (unit.job_history(&mut doc)?, None),
+        Loaded::SetAside(q) => (Vec::new(), Some(q)),
+        Loaded::Unusable(reason) if writer => {
+            (Vec::new(), Some(service::record(unit, id, &reason)?))
         }
-        Loaded::SetAside(q) => Some(q),
-        Loaded::Unusable(reason) if writer => Some(service::record(unit, id, &reason)?),
         Loaded::Unusable(_) => return Ok(None),
     };
-    job["quarantined"] = match &set_aside {
-        Some(q) => {
-            job["history"] = Value::Array(Vec::new());
-            to_value(SetAside::from(q))?
-        }
-        None => Value::Null,
-    };
-    Ok(Some(job))
-}
-
-fn to_value(v: impl serde::Serialize) -> Result<Value, Failure> {
-    serde_json::to_value(v).map_err(|e| Failure::Internal(e.to_string()))
+    Ok(Some(ReviewDetail {
+        job,
+        history,
+        quarantined: set_aside.as_ref().map(SetAside::from),
+    }))
 }

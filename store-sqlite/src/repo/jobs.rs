@@ -3,8 +3,8 @@
 use onsite_domain::{Customer, JobDoc, Product};
 use onsite_store::StoreError;
 use onsite_store::repo::jobs::{
-    HistoryEntry, JobListFilter, JobState, JobSummary, Jobs, Quarantined, RegisteredProduct,
-    ReviewFilter, ReviewRow, StoredDoc,
+    HistoryEntry, JobDetail, JobListFilter, JobState, JobSummary, Jobs, Quarantined,
+    RegisteredProduct, ReviewFilter, ReviewRow, StoredDoc,
 };
 use rusqlite::{OptionalExtension, params};
 
@@ -83,7 +83,7 @@ impl Jobs for SqliteUnit<'_> {
         review::list(self.conn(), f).map_err(db_err)
     }
 
-    fn review_detail(&mut self, doc_id: &str) -> Result<Option<serde_json::Value>, StoreError> {
+    fn review_detail(&mut self, doc_id: &str) -> Result<Option<JobDetail>, StoreError> {
         review::detail(self.conn(), doc_id).map_err(db_err)
     }
 

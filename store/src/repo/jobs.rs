@@ -98,6 +98,123 @@ pub struct ReviewRow {
     pub parts_lines: i64,
 }
 
+/// A job's detail from the query tables: its state, parties, clocks and what it holds.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct JobDetail {
+    pub id: String,
+    pub status: String,
+    pub review_state: String,
+    pub assignee: Option<String>,
+    pub assignee_name: Option<String>,
+    pub origin: String,
+    pub complaint: bool,
+    pub dap: bool,
+    pub customer: DetailCustomer,
+    pub product: DetailProduct,
+    pub reported_at: i64,
+    pub completed_at: Option<i64>,
+    pub feedback_category: Option<String>,
+    pub responsible_department: Option<String>,
+    pub labour_minutes: i64,
+    pub clocks_ms: Clocks,
+    /// When the job first reached the server (server clock).
+    pub created_at: Option<i64>,
+    /// The time flags of the events the clocks are measured on.
+    pub time_flags: Vec<String>,
+    pub timeline: Vec<TimelineEvent>,
+    pub reviews: Vec<ReviewEntry>,
+    pub forms: Vec<FormEntry>,
+    pub parts: Vec<PartEntry>,
+}
+
+/// The job's copy of its customer.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct DetailCustomer {
+    pub id: String,
+    pub name: String,
+    pub phone: String,
+    pub tier: String,
+    pub region: String,
+    pub site_distance: String,
+}
+
+/// The job's copy of its product.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct DetailProduct {
+    pub model: String,
+    pub serial: String,
+    pub purchase_date: Option<String>,
+}
+
+/// The service clocks of a job, in milliseconds; `None` until measured.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Clocks {
+    pub response: Option<i64>,
+    pub arrival: Option<i64>,
+    pub diagnosis: Option<i64>,
+    pub handling: Option<i64>,
+}
+
+/// One event of the job's timeline, with when it reached the server.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct TimelineEvent {
+    pub id: String,
+    pub kind: String,
+    pub at: i64,
+    pub by: String,
+    pub by_name: Option<String>,
+    pub received_at: Option<i64>,
+    pub device_offset_ms: Option<i64>,
+    /// Why the event's device time is in doubt (`onsite_domain::evidence`).
+    pub flags: Vec<String>,
+}
+
+/// One review decision.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct ReviewEntry {
+    pub id: String,
+    pub decision: String,
+    pub comment: String,
+    pub at: i64,
+    pub by: String,
+}
+
+/// One form of the job, with its answers and satisfaction.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct FormEntry {
+    pub id: String,
+    pub template_id: String,
+    pub template_version: i64,
+    pub respondent: String,
+    pub submitted_at: Option<i64>,
+    pub by: String,
+    pub suggestion: String,
+    pub answers: Vec<AnswerEntry>,
+    pub degree_pct: Option<f64>,
+    pub rate_pct: Option<f64>,
+}
+
+/// One answer of a form.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct AnswerEntry {
+    pub item: String,
+    pub points: i64,
+    pub comment: String,
+}
+
+/// One parts line of the job.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct PartEntry {
+    pub id: String,
+    pub sku: String,
+    pub name: String,
+    pub quantity: i64,
+    pub unit_price_cents: i64,
+    pub billable: bool,
+    pub at: i64,
+    pub by: String,
+}
+
 /// One change of a job's document, with who uploaded it (from the feed).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct HistoryEntry {
@@ -144,7 +261,7 @@ pub trait Jobs {
 
     /// A job's detail from the query tables (state, parties, clocks, timeline, reviews,
     /// forms, parts); `None` when there is no such job.
-    fn review_detail(&mut self, doc_id: &str) -> Result<Option<serde_json::Value>, StoreError>;
+    fn review_detail(&mut self, doc_id: &str) -> Result<Option<JobDetail>, StoreError>;
 
     /// Every change of the document in causal order, with who uploaded it.
     fn job_history(&mut self, doc: &mut JobDoc) -> Result<Vec<HistoryEntry>, StoreError>;
