@@ -28,6 +28,7 @@ pub mod evidence;
 pub mod facts;
 pub mod forms;
 pub mod job;
+pub mod office;
 pub mod policy;
 pub mod reference;
 pub mod service;

@@ -62,13 +62,7 @@ pub fn load_doc(conn: &Connection, doc_id: &str) -> Result<Option<JobDoc>, Sqlit
         .transpose()
 }
 
-/// A job set aside by [`ServerStore::quarantine`]: why, and when (Unix seconds).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Quarantined {
-    pub doc_id: String,
-    pub reason: String,
-    pub at: i64,
-}
+pub use onsite_store::repo::jobs::Quarantined;
 
 fn quarantined_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Quarantined> {
     Ok(Quarantined {

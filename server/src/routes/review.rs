@@ -5,15 +5,20 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use onsite_domain::Role;
-use serde_json::{Value, json};
+use onsite_domain::office::OfficeError;
+use onsite_store::Unit;
+use onsite_store::repo::jobs::{HistoryEntry, JobDetail, ReviewFilter, ReviewRow};
+use onsite_store::report::{Cell, Table};
+use serde::Serialize;
+use serde_json::json;
 
 use super::exports::{Format, respond};
+use super::jobs::service::{self, Failure, Loaded};
 use super::params::{Params, check_technician};
-use super::quarantine::{self, Loaded};
+use super::quarantine::SetAside;
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::reports::review::{self, JobFilter};
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 
@@ -37,7 +42,7 @@ pub async fn list(
     mut p: Params,
 ) -> Result<Response, ApiError> {
     user.require(OFFICE)?;
-    let filter = JobFilter {
+    let filter = ReviewFilter {
         status: p.one_of("status", &STATUSES)?,
         review_state: p.one_of("review_state", &REVIEW_STATES)?,
         technician: p.take("technician"),
@@ -51,30 +56,98 @@ pub async fn list(
     };
     let format = Format::take(&mut p)?;
     p.finish()?;
-    state
-        .db
-        .read(move |conn| {
-            check_technician(
-                &mut onsite_store_sqlite::backend::SqliteUnit::new(conn),
-                &filter.technician,
-            )?;
-            let (jobs, total) = review::list(conn, &filter)?;
-            let body = json!({
-                "jobs": jobs,
-                "total": total,
-                "limit": filter.limit,
-                "offset": filter.offset,
-            });
-            respond(format, "jobs", body, || review::list_table(&jobs))
+    let (jobs, total, filter) = state
+        .backend
+        .read(move |unit| {
+            check_technician(unit, &filter.technician)?;
+            let (jobs, total) = unit.review_list(&filter)?;
+            Ok::<_, ApiError>((jobs, total, filter))
         })
-        .await
+        .await?;
+    let body = json!({
+        "jobs": jobs,
+        "total": total,
+        "limit": filter.limit,
+        "offset": filter.offset,
+    });
+    respond(format, "jobs", body, || list_table(&jobs))
+}
+
+fn date_time(ms: Option<i64>) -> Cell {
+    ms.and_then(chrono::DateTime::from_timestamp_millis)
+        .map_or(Cell::Empty, |d| {
+            Cell::Text(d.format("%Y-%m-%d %H:%M").to_string())
+        })
+}
+
+/// The review list as an export writes it.
+fn list_table(rows: &[ReviewRow]) -> Table {
+    let yes = |v: bool| Cell::from(if v { "是 yes" } else { "否 no" });
+    let text = |v: &str| Cell::Text(v.to_string());
+    Table {
+        title: "工单 jobs".into(),
+        columns: [
+            "工单号 job",
+            "状态 status",
+            "审核 review",
+            "技术员 technician",
+            "客户 customer",
+            "客户等级 tier",
+            "区域 region",
+            "产品型号 model",
+            "投诉 complaint",
+            "DAP",
+            "反馈类别 feedback category",
+            "报修时间 reported (UTC)",
+            "完成时间 completed (UTC)",
+        ]
+        .iter()
+        .map(|c| c.to_string())
+        .collect(),
+        rows: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    text(&r.id),
+                    text(&r.status),
+                    text(&r.review_state),
+                    text(
+                        r.assignee_name
+                            .as_deref()
+                            .or(r.assignee.as_deref())
+                            .unwrap_or_default(),
+                    ),
+                    text(&r.customer_name),
+                    text(&r.customer_tier),
+                    text(&r.customer_region),
+                    text(&r.product_model),
+                    yes(r.complaint),
+                    yes(r.dap),
+                    text(r.feedback_category.as_deref().unwrap_or_default()),
+                    date_time(Some(r.reported_at)),
+                    date_time(r.completed_at),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// A job's detail as `GET /v1/review/jobs/{id}` answers it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ReviewDetail {
+    #[serde(flatten)]
+    pub job: JobDetail,
+    /// Every change of the document; empty when the job is set aside.
+    pub history: Vec<HistoryEntry>,
+    /// Why the job is set aside, when it is.
+    pub quarantined: Option<SetAside>,
 }
 
 pub async fn detail(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ReviewDetail>, ApiError> {
     user.require(OFFICE)?;
     if !onsite_sync::server::valid_doc_id(&id) {
         return Err(ApiError::bad_request("job ids are lowercase UUIDs"));
@@ -83,14 +156,14 @@ pub async fn detail(
     // Read beside the writer. Only a document found unusable is looked at again, on the
     // writer, which sets it aside.
     match state
-        .db
-        .read(move |conn| detail_of(conn, &id, false))
+        .backend
+        .read(move |unit| detail_of(unit, &id, false))
         .await?
     {
         Some(job) => Ok(Json(job)),
         None => state
-            .db
-            .write(move |conn| detail_of(conn, &again, true))
+            .backend
+            .write(move |unit| detail_of(unit, &again, true))
             .await?
             .map(Json)
             .ok_or_else(|| ApiError::internal("an unusable job was not set aside")),
@@ -100,30 +173,23 @@ pub async fn detail(
 /// The detail from the query tables, with the edit history from the document, or with
 /// `quarantined` (and no history) when the document is set aside. `None` for an unusable
 /// document found on a reader (`writer` false).
-fn detail_of(
-    conn: &mut rusqlite::Connection,
-    id: &str,
-    writer: bool,
-) -> Result<Option<Value>, ApiError> {
-    let mut job =
-        review::detail(conn, id)?.ok_or_else(|| ApiError::not_found("no job with that id"))?;
+fn detail_of(unit: &mut dyn Unit, id: &str, writer: bool) -> Result<Option<ReviewDetail>, Failure> {
+    let job = unit
+        .review_detail(id)?
+        .ok_or_else(|| OfficeError::not_found("no job with that id"))?;
     // The edit history is the one thing not in the query tables: it is read from this one
     // document, never per row of a list or report.
-    let set_aside = match quarantine::load(conn, id)? {
-        Loaded::Usable(mut doc, _) => {
-            job["history"] = Value::Array(review::history(conn, &mut doc)?);
-            None
+    let (history, set_aside) = match service::load(unit, id)? {
+        Loaded::Usable(mut doc, _) => (unit.job_history(&mut doc)?, None),
+        Loaded::SetAside(q) => (Vec::new(), Some(q)),
+        Loaded::Unusable(reason) if writer => {
+            (Vec::new(), Some(service::record(unit, id, &reason)?))
         }
-        Loaded::SetAside(q) => Some(q),
-        Loaded::Unusable(reason) if writer => Some(quarantine::record(conn, id, &reason)?),
         Loaded::Unusable(_) => return Ok(None),
     };
-    job["quarantined"] = match &set_aside {
-        Some(q) => {
-            job["history"] = Value::Array(Vec::new());
-            quarantine::json(q)
-        }
-        None => Value::Null,
-    };
-    Ok(Some(job))
+    Ok(Some(ReviewDetail {
+        job,
+        history,
+        quarantined: set_aside.as_ref().map(SetAside::from),
+    }))
 }

@@ -5,25 +5,15 @@ use onsite_domain::JobDoc;
 use onsite_domain::evidence::{Flags, creation_reference, time_flags};
 use onsite_domain::forms::Satisfaction;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde_json::{Value, json};
 
-use super::{Cell, Period, Table, pct};
+use onsite_store::repo::jobs::{
+    AnswerEntry, Clocks, DetailCustomer, DetailProduct, FormEntry, HistoryEntry, JobDetail,
+    PartEntry, ReviewEntry, ReviewRow, TimelineEvent,
+};
 
-/// Filters of the review list; each is a bound parameter, `None` disables it.
-#[derive(Debug, Clone, Default)]
-pub struct JobFilter {
-    pub status: Option<String>,
-    pub review_state: Option<String>,
-    pub technician: Option<String>,
-    /// On the date the job was reported.
-    pub period: Option<Period>,
-    pub complaint: Option<bool>,
-    pub dap: Option<bool>,
-    pub feedback_category: Option<String>,
-    pub customer_tier: Option<String>,
-    pub limit: u32,
-    pub offset: u32,
-}
+use super::pct;
+
+pub use onsite_store::repo::jobs::ReviewFilter as JobFilter;
 
 const WHERE: &str = "
     WHERE (?1 IS NULL OR j.status = ?1) AND (?2 IS NULL OR j.review_state = ?2)
@@ -33,7 +23,7 @@ const WHERE: &str = "
       AND (?8 IS NULL OR j.feedback_category = ?8) AND (?9 IS NULL OR j.customer_tier = ?9)";
 
 /// One page of jobs, newest report first, and how many match in all.
-pub fn list(conn: &Connection, f: &JobFilter) -> rusqlite::Result<(Vec<Value>, u64)> {
+pub fn list(conn: &Connection, f: &JobFilter) -> rusqlite::Result<(Vec<ReviewRow>, u64)> {
     let from = f.period.map(|p| p.start_ms());
     let to = f.period.map(|p| p.end_ms());
     let filters = params![
@@ -77,96 +67,33 @@ pub fn list(conn: &Connection, f: &JobFilter) -> rusqlite::Result<(Vec<Value>, u
                 f.offset
             ],
             |r| {
-                Ok(json!({
-                    "id": r.get::<_, String>(0)?,
-                    "status": r.get::<_, String>(1)?,
-                    "review_state": r.get::<_, String>(2)?,
-                    "assignee": r.get::<_, Option<String>>(3)?,
-                    "assignee_name": r.get::<_, Option<String>>(4)?,
-                    "customer_name": r.get::<_, String>(5)?,
-                    "customer_tier": r.get::<_, String>(6)?,
-                    "customer_region": r.get::<_, String>(7)?,
-                    "product_model": r.get::<_, String>(8)?,
-                    "complaint": r.get::<_, bool>(9)?,
-                    "dap": r.get::<_, bool>(10)?,
-                    "feedback_category": r.get::<_, Option<String>>(11)?,
-                    "reported_at": r.get::<_, i64>(12)?,
-                    "completed_at": r.get::<_, Option<i64>>(13)?,
-                    "forms": r.get::<_, i64>(14)?,
-                    "parts_lines": r.get::<_, i64>(15)?,
-                }))
+                Ok(ReviewRow {
+                    id: r.get(0)?,
+                    status: r.get(1)?,
+                    review_state: r.get(2)?,
+                    assignee: r.get(3)?,
+                    assignee_name: r.get(4)?,
+                    customer_name: r.get(5)?,
+                    customer_tier: r.get(6)?,
+                    customer_region: r.get(7)?,
+                    product_model: r.get(8)?,
+                    complaint: r.get(9)?,
+                    dap: r.get(10)?,
+                    feedback_category: r.get(11)?,
+                    reported_at: r.get(12)?,
+                    completed_at: r.get(13)?,
+                    forms: r.get(14)?,
+                    parts_lines: r.get(15)?,
+                })
             },
         )?
         .collect::<Result<Vec<_>, _>>()?;
     Ok((rows, total as u64))
 }
 
-fn date_time(ms: Option<i64>) -> Cell {
-    ms.and_then(chrono::DateTime::from_timestamp_millis)
-        .map_or(Cell::Empty, |d| {
-            Cell::Text(d.format("%Y-%m-%d %H:%M").to_string())
-        })
-}
-
-pub fn list_table(rows: &[Value]) -> Table {
-    let s = |v: &Value| Cell::Text(v.as_str().unwrap_or_default().to_string());
-    let yes = |v: &Value| {
-        Cell::from(if v.as_bool() == Some(true) {
-            "是 yes"
-        } else {
-            "否 no"
-        })
-    };
-    Table {
-        title: "工单 jobs".into(),
-        columns: [
-            "工单号 job",
-            "状态 status",
-            "审核 review",
-            "技术员 technician",
-            "客户 customer",
-            "客户等级 tier",
-            "区域 region",
-            "产品型号 model",
-            "投诉 complaint",
-            "DAP",
-            "反馈类别 feedback category",
-            "报修时间 reported (UTC)",
-            "完成时间 completed (UTC)",
-        ]
-        .iter()
-        .map(|c| c.to_string())
-        .collect(),
-        rows: rows
-            .iter()
-            .map(|r| {
-                vec![
-                    s(&r["id"]),
-                    s(&r["status"]),
-                    s(&r["review_state"]),
-                    if r["assignee_name"].is_string() {
-                        s(&r["assignee_name"])
-                    } else {
-                        s(&r["assignee"])
-                    },
-                    s(&r["customer_name"]),
-                    s(&r["customer_tier"]),
-                    s(&r["customer_region"]),
-                    s(&r["product_model"]),
-                    yes(&r["complaint"]),
-                    yes(&r["dap"]),
-                    s(&r["feedback_category"]),
-                    date_time(r["reported_at"].as_i64()),
-                    date_time(r["completed_at"].as_i64()),
-                ]
-            })
-            .collect(),
-    }
-}
-
 /// A job's detail from the query tables; `None` when no such job exists.
-pub fn detail(conn: &Connection, doc_id: &str) -> rusqlite::Result<Option<Value>> {
-    let Some(job) = conn
+pub fn detail(conn: &Connection, doc_id: &str) -> rusqlite::Result<Option<JobDetail>> {
+    let Some(mut job) = conn
         .query_row(
             "SELECT j.status, j.review_state, j.assignee, u.display_name, j.origin, j.complaint,
                     j.dap, j.customer_id, j.customer_name, j.customer_phone, j.customer_tier,
@@ -178,58 +105,55 @@ pub fn detail(conn: &Connection, doc_id: &str) -> rusqlite::Result<Option<Value>
                FROM jobs j LEFT JOIN users u ON u.id = j.assignee WHERE j.doc_id = ?1",
             [doc_id],
             |r| {
-                Ok(json!({
-                    "id": doc_id,
-                    "status": r.get::<_, String>(0)?,
-                    "review_state": r.get::<_, String>(1)?,
-                    "assignee": r.get::<_, Option<String>>(2)?,
-                    "assignee_name": r.get::<_, Option<String>>(3)?,
-                    "origin": r.get::<_, String>(4)?,
-                    "complaint": r.get::<_, bool>(5)?,
-                    "dap": r.get::<_, bool>(6)?,
-                    "customer": {
-                        "id": r.get::<_, String>(7)?,
-                        "name": r.get::<_, String>(8)?,
-                        "phone": r.get::<_, String>(9)?,
-                        "tier": r.get::<_, String>(10)?,
-                        "region": r.get::<_, String>(11)?,
-                        "site_distance": r.get::<_, String>(12)?,
+                Ok(JobDetail {
+                    id: doc_id.to_string(),
+                    status: r.get(0)?,
+                    review_state: r.get(1)?,
+                    assignee: r.get(2)?,
+                    assignee_name: r.get(3)?,
+                    origin: r.get(4)?,
+                    complaint: r.get(5)?,
+                    dap: r.get(6)?,
+                    customer: DetailCustomer {
+                        id: r.get(7)?,
+                        name: r.get(8)?,
+                        phone: r.get(9)?,
+                        tier: r.get(10)?,
+                        region: r.get(11)?,
+                        site_distance: r.get(12)?,
                     },
-                    "product": {
-                        "model": r.get::<_, String>(13)?,
-                        "serial": r.get::<_, String>(14)?,
-                        "purchase_date": r.get::<_, Option<String>>(15)?,
+                    product: DetailProduct {
+                        model: r.get(13)?,
+                        serial: r.get(14)?,
+                        purchase_date: r.get(15)?,
                     },
-                    "reported_at": r.get::<_, i64>(16)?,
-                    "completed_at": r.get::<_, Option<i64>>(17)?,
-                    "feedback_category": r.get::<_, Option<String>>(18)?,
-                    "responsible_department": r.get::<_, Option<String>>(19)?,
-                    "labour_minutes": r.get::<_, i64>(20)?,
-                    "clocks_ms": {
-                        "response": r.get::<_, Option<i64>>(21)?,
-                        "arrival": r.get::<_, Option<i64>>(22)?,
-                        "diagnosis": r.get::<_, Option<i64>>(23)?,
-                        "handling": r.get::<_, Option<i64>>(24)?,
+                    reported_at: r.get(16)?,
+                    completed_at: r.get(17)?,
+                    feedback_category: r.get(18)?,
+                    responsible_department: r.get(19)?,
+                    labour_minutes: r.get(20)?,
+                    clocks_ms: Clocks {
+                        response: r.get(21)?,
+                        arrival: r.get(22)?,
+                        diagnosis: r.get(23)?,
+                        handling: r.get(24)?,
                     },
-                    // When the job first reached the server (server clock), and the time
-                    // flags of the events its clocks are measured on.
-                    "created_at": r.get::<_, Option<i64>>(25)?,
-                    "time_flags": Flags::from_bits(r.get(26)?).names(),
-                }))
+                    created_at: r.get(25)?,
+                    time_flags: names(Flags::from_bits(r.get(26)?)),
+                    timeline: Vec::new(),
+                    reviews: Vec::new(),
+                    forms: Vec::new(),
+                    parts: Vec::new(),
+                })
             },
         )
         .optional()?
     else {
         return Ok(None);
     };
-    let mut job = job;
     // What an event's device time is compared with (onsite_domain::evidence).
-    let begins = creation_reference(
-        job["origin"].as_str().unwrap_or_default(),
-        job["reported_at"].as_i64().unwrap_or_default(),
-        job["created_at"].as_i64(),
-    );
-    let timeline = conn
+    let begins = creation_reference(&job.origin, job.reported_at, job.created_at);
+    job.timeline = conn
         .prepare_cached(
             "SELECT e.event_id, e.kind, e.at, e.by_user, u.display_name,
                     e.received_at, e.device_offset_ms
@@ -242,37 +166,36 @@ pub fn detail(conn: &Connection, doc_id: &str) -> rusqlite::Result<Option<Value>
                   ELSE 8 END, e.event_id",
         )?
         .query_map([doc_id], |r| {
-            let at = r.get::<_, i64>(2)?;
-            let received_at = r.get::<_, Option<i64>>(5)?;
-            let offset = r.get::<_, Option<i64>>(6)?;
-            Ok(json!({
-                "id": r.get::<_, String>(0)?,
-                "kind": r.get::<_, String>(1)?,
-                "at": at,
-                "by": r.get::<_, String>(3)?,
-                "by_name": r.get::<_, Option<String>>(4)?,
-                "received_at": received_at,
-                "device_offset_ms": offset,
-                "flags": time_flags(at, received_at, begins, offset).names(),
-            }))
+            let at = r.get(2)?;
+            let received_at = r.get(5)?;
+            let device_offset_ms = r.get(6)?;
+            Ok(TimelineEvent {
+                id: r.get(0)?,
+                kind: r.get(1)?,
+                at,
+                by: r.get(3)?,
+                by_name: r.get(4)?,
+                received_at,
+                device_offset_ms,
+                flags: names(time_flags(at, received_at, begins, device_offset_ms)),
+            })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    let reviews = conn
+    job.reviews = conn
         .prepare_cached(
             "SELECT review_id, decision, comment, at, by_user FROM job_reviews
               WHERE doc_id = ?1 ORDER BY at, review_id",
         )?
         .query_map([doc_id], |r| {
-            Ok(json!({
-                "id": r.get::<_, String>(0)?,
-                "decision": r.get::<_, String>(1)?,
-                "comment": r.get::<_, String>(2)?,
-                "at": r.get::<_, i64>(3)?,
-                "by": r.get::<_, String>(4)?,
-            }))
+            Ok(ReviewEntry {
+                id: r.get(0)?,
+                decision: r.get(1)?,
+                comment: r.get(2)?,
+                at: r.get(3)?,
+                by: r.get(4)?,
+            })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    let mut forms = Vec::new();
     {
         let mut form_stmt = conn.prepare_cached(
             "SELECT form_id, template_id, template_version, respondent, submitted_at, by_user,
@@ -282,78 +205,71 @@ pub fn detail(conn: &Connection, doc_id: &str) -> rusqlite::Result<Option<Value>
             "SELECT item_id, points, comment FROM form_answers
               WHERE doc_id = ?1 AND form_id = ?2 ORDER BY item_id",
         )?;
-        let rows = form_stmt
+        let forms = form_stmt
             .query_map([doc_id], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Option<i64>>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?,
-                ))
+                Ok(FormEntry {
+                    id: r.get(0)?,
+                    template_id: r.get(1)?,
+                    template_version: r.get(2)?,
+                    respondent: r.get(3)?,
+                    submitted_at: r.get(4)?,
+                    by: r.get(5)?,
+                    suggestion: r.get(6)?,
+                    answers: Vec::new(),
+                    degree_pct: None,
+                    rate_pct: None,
+                })
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        for (form_id, template, version, respondent, submitted_at, by, suggestion) in rows {
-            let answers = answer_stmt
-                .query_map(params![doc_id, form_id], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, String>(2)?,
-                    ))
+        for mut form in forms {
+            form.answers = answer_stmt
+                .query_map(params![doc_id, form.id], |r| {
+                    Ok(AnswerEntry {
+                        item: r.get(0)?,
+                        points: r.get(1)?,
+                        comment: r.get(2)?,
+                    })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
-            let levels = answers
+            let levels = form
+                .answers
                 .iter()
-                .filter_map(|(_, p, _)| onsite_domain::forms::Level::from_points(*p));
+                .filter_map(|a| onsite_domain::forms::Level::from_points(a.points));
             let sat: Option<Satisfaction> = onsite_domain::forms::satisfaction(levels);
-            forms.push(json!({
-                "id": form_id,
-                "template_id": template,
-                "template_version": version,
-                "respondent": respondent,
-                "submitted_at": submitted_at,
-                "by": by,
-                "suggestion": suggestion,
-                "answers": answers.iter().map(|(item, points, comment)| json!({
-                    "item": item, "points": points, "comment": comment,
-                })).collect::<Vec<_>>(),
-                "degree_pct": sat.map(|s| pct(s.degree_pct)),
-                "rate_pct": sat.map(|s| pct(s.rate_pct)),
-            }));
+            form.degree_pct = sat.map(|s| pct(s.degree_pct));
+            form.rate_pct = sat.map(|s| pct(s.rate_pct));
+            job.forms.push(form);
         }
     }
-    let parts = conn
+    job.parts = conn
         .prepare_cached(
             "SELECT line_id, sku, name, quantity, unit_price_cents, billable, at, by_user
                FROM job_parts WHERE doc_id = ?1 ORDER BY at, line_id",
         )?
         .query_map([doc_id], |r| {
-            Ok(json!({
-                "id": r.get::<_, String>(0)?,
-                "sku": r.get::<_, String>(1)?,
-                "name": r.get::<_, String>(2)?,
-                "quantity": r.get::<_, i64>(3)?,
-                "unit_price_cents": r.get::<_, i64>(4)?,
-                "billable": r.get::<_, bool>(5)?,
-                "at": r.get::<_, i64>(6)?,
-                "by": r.get::<_, String>(7)?,
-            }))
+            Ok(PartEntry {
+                id: r.get(0)?,
+                sku: r.get(1)?,
+                name: r.get(2)?,
+                quantity: r.get(3)?,
+                unit_price_cents: r.get(4)?,
+                billable: r.get(5)?,
+                at: r.get(6)?,
+                by: r.get(7)?,
+            })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    job["timeline"] = Value::Array(timeline);
-    job["reviews"] = Value::Array(reviews);
-    job["forms"] = Value::Array(forms);
-    job["parts"] = Value::Array(parts);
     Ok(Some(job))
+}
+
+fn names(flags: Flags) -> Vec<String> {
+    flags.names().into_iter().map(str::to_string).collect()
 }
 
 /// Every change of the document in causal order: when (the author's clock, in seconds, as
 /// Automerge records it), what (the change message: "accept", "answer", "review"…), the
 /// Automerge actor, and the account and device that uploaded it, from the feed.
-pub fn history(conn: &Connection, doc: &mut JobDoc) -> rusqlite::Result<Vec<Value>> {
+pub fn history(conn: &Connection, doc: &mut JobDoc) -> rusqlite::Result<Vec<HistoryEntry>> {
     let mut who = conn.prepare_cached(
         "SELECT f.user_id, u.display_name, f.origin_device FROM feed f
            LEFT JOIN users u ON u.id = f.user_id WHERE f.hash = ?1",
@@ -366,20 +282,20 @@ pub fn history(conn: &Connection, doc: &mut JobDoc) -> rusqlite::Result<Vec<Valu
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })
             .optional()?;
-        let (user, name, device) = match uploader {
+        let (user_id, user_name, device_id) = match uploader {
             Some((u, n, d)) => (u, n, Some(d)),
             None => (None, None, None),
         };
-        out.push(json!({
-            "hash": hex::encode(hash.0),
-            "actor": change.actor_id().to_hex_string(),
-            "seq": change.seq(),
-            "at": change.timestamp() * 1000,
-            "what": change.message(),
-            "user_id": user,
-            "user_name": name,
-            "device_id": device,
-        }));
+        out.push(HistoryEntry {
+            hash: hex::encode(hash.0),
+            actor: change.actor_id().to_hex_string(),
+            seq: change.seq(),
+            at: change.timestamp() * 1000,
+            what: change.message().map(str::to_string),
+            user_id,
+            user_name,
+            device_id,
+        });
     }
     Ok(out)
 }
