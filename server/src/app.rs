@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
-use crate::auth::Keys;
-use onsite_store::{Backend, Live, StoreError};
+use onsite_store::{Backend, StoreError};
 use onsite_store_sqlite::SqliteBackend;
+use onsite_store_sqlite::db::DbError;
 
-use crate::db::{Db, DbError};
+use crate::auth::Keys;
 use crate::ratelimit::LoginLimiter;
 
 /// Settings of a running server.
@@ -48,8 +48,6 @@ impl Config {
 pub struct AppState {
     /// The database, behind the storage seam.
     pub backend: Arc<dyn Backend>,
-    /// The SQLite database, for what has not moved behind the seam yet.
-    pub db: Db,
     /// Seed of the Automerge actors of edits made through the API ([`AppState::api_actor`]),
     /// new at every start so that a server restored from a backup never reuses one of its
     /// old change sequence numbers.
@@ -57,8 +55,6 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     pub config: Arc<Config>,
     pub login_limiter: LoginLimiter,
-    /// Notices to online devices after each commit.
-    pub live: Live,
 }
 
 /// Why a data directory does not open.
@@ -73,13 +69,10 @@ pub enum OpenError {
 impl AppState {
     pub fn open(config: Config) -> Result<AppState, OpenError> {
         let sqlite = SqliteBackend::open(&config.data_dir)?;
-        let db = sqlite.db().clone();
-        let live = sqlite.live().clone();
         // Blocking, but once at start-up and before any request is served.
         let secret = sqlite.write_blocking(|unit| unit.jwt_secret())?;
         Ok(AppState {
             backend: Arc::new(sqlite),
-            db,
             api_seed: rand::random(),
             keys: Arc::new(Keys::from_secret(secret.as_bytes())),
             login_limiter: LoginLimiter::new(
@@ -87,7 +80,6 @@ impl AppState {
                 config.login_per_address_per_minute,
             ),
             config: Arc::new(config),
-            live,
         })
     }
 }

@@ -105,13 +105,13 @@ pub fn main() -> anyhow::Result<()> {
             run_server(listen, config)
         }
         Command::Backup { data, to } => {
-            crate::backup::backup(&data.data_dir, &to)
+            onsite_store_sqlite::backup::backup(&data.data_dir, &to)
                 .with_context(|| format!("backing up {}", data.data_dir.display()))?;
             println!("{}", serde_json::json!({"backup": to}));
             Ok(())
         }
         Command::Restore { data, from } => {
-            let restored = crate::backup::restore(&data.data_dir, &from)
+            let restored = onsite_store_sqlite::backup::restore(&data.data_dir, &from)
                 .with_context(|| format!("restoring {}", from.display()))?;
             println!("{}", serde_json::to_string(&restored)?);
             Ok(())

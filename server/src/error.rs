@@ -5,9 +5,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::db::DbError;
-use crate::storage::SqliteError;
-
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
@@ -76,24 +73,6 @@ impl IntoResponse for ApiError {
                 .insert(axum::http::header::RETRY_AFTER, value);
         }
         response
-    }
-}
-
-impl From<DbError> for ApiError {
-    fn from(e: DbError) -> Self {
-        ApiError::internal(e)
-    }
-}
-
-impl From<rusqlite::Error> for ApiError {
-    fn from(e: rusqlite::Error) -> Self {
-        ApiError::internal(e)
-    }
-}
-
-impl From<SqliteError> for ApiError {
-    fn from(e: SqliteError) -> Self {
-        ApiError::internal(e)
     }
 }
 

@@ -26,9 +26,3 @@ pub mod ratelimit;
 pub mod routes;
 
 pub use app::{AppState, Config, serve};
-
-// What still reaches into the SQLite backend directly, until each moves behind the seam.
-pub use onsite_store::notice as live;
-pub use onsite_store_sqlite::{
-    accounts, backup, db, projection, reference, reports, schema, sessions, storage,
-};

@@ -13,7 +13,7 @@ use crate::TestServer;
 
 /// Where a data directory keeps its database.
 pub fn path(data_dir: &Path) -> PathBuf {
-    data_dir.join(onsite_server::db::DB_FILE)
+    data_dir.join(onsite_store_sqlite::db::DB_FILE)
 }
 
 /// A connection of its own to the server's file, beside the server's.
@@ -51,7 +51,7 @@ pub fn dump_database(path: &Path) -> anyhow::Result<Vec<String>> {
 
 /// The job as the file stores it.
 pub fn stored_job(server: &TestServer, id: &str) -> anyhow::Result<Job> {
-    let doc = onsite_server::storage::load_doc(&open(server)?, id)?
+    let doc = onsite_store_sqlite::storage::load_doc(&open(server)?, id)?
         .ok_or_else(|| anyhow::anyhow!("no stored document {id}"))?;
     Ok(doc.job()?)
 }

@@ -4,7 +4,7 @@
 //! the backup lacked comes back from the devices that hold it. Nothing acknowledged is lost.
 
 use onsite_domain::Role;
-use onsite_server::backup;
+use onsite_store_sqlite::backup;
 use onsite_tests::{Device, TestServer};
 use reqwest::Method;
 use serde_json::json;

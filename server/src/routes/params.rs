@@ -7,7 +7,7 @@ use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 
 use crate::error::ApiError;
-use crate::reports::{Period, check_name, truncate};
+use onsite_store::report::{Period, check_name, truncate};
 
 #[derive(Debug)]
 pub struct Params(BTreeMap<String, String>);

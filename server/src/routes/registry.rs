@@ -18,7 +18,7 @@ use super::params::Params;
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::reports::check_name;
+use onsite_store::report::check_name;
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 

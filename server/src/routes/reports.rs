@@ -17,7 +17,7 @@ use super::params::{Params, check_technician};
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::reports::check_name;
+use onsite_store::report::check_name;
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 

@@ -27,7 +27,7 @@ use super::params::Params;
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::reports::{check_name, truncate};
+use onsite_store::report::{check_name, truncate};
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 const MAX_TEXT: usize = 20_000;

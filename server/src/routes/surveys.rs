@@ -20,7 +20,7 @@ use super::params::Params;
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::reports::Period;
+use onsite_store::report::Period;
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 
@@ -75,7 +75,7 @@ pub async fn record(
         if !template_has_item(DEFAULT_TEMPLATE_ID, DEFAULT_TEMPLATE_VERSION, item) {
             return Err(ApiError::bad_request(format!(
                 "'{}' is not an item of {DEFAULT_TEMPLATE_ID} v{DEFAULT_TEMPLATE_VERSION}",
-                crate::reports::truncate(item)
+                onsite_store::report::truncate(item)
             )));
         }
         if Level::from_points(*points).is_none() {
@@ -89,7 +89,7 @@ pub async fn record(
     if let Some(item) = req.comments.keys().find(|k| !req.answers.contains_key(*k)) {
         return Err(ApiError::bad_request(format!(
             "a comment for '{}', which has no answer",
-            crate::reports::truncate(item)
+            onsite_store::report::truncate(item)
         )));
     }
     if req.suggestion.chars().count() > 20_000

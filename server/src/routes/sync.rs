@@ -10,8 +10,8 @@ use onsite_sync::wire::{self, CONTENT_TYPE, ErrorReply, Request};
 use crate::app::AppState;
 use crate::auth::{AuthUser, authenticate, revoked_error};
 use crate::error::ApiError;
-use crate::sessions::DeviceState;
 use onsite_store::StoreError;
+use onsite_store::repo::accounts::DeviceState;
 
 fn frame(status: StatusCode, response: &wire::Response) -> Response {
     (
