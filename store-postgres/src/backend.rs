@@ -136,6 +136,13 @@ impl PgDatabase {
         })
     }
 
+    /// A connection of the pool.
+    pub(crate) fn client(
+        &self,
+    ) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, PgError> {
+        Ok(self.pool.get()?)
+    }
+
     /// Where this server's connections hear the notices of every server.
     pub fn live(&self) -> &Live {
         &self.live

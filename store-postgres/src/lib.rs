@@ -14,9 +14,12 @@ pub mod backend;
 pub mod error;
 pub mod projection;
 pub mod reference;
+pub mod repo;
 pub mod schema;
 pub mod store;
+pub mod unit;
 
 pub use backend::PgDatabase;
 pub use error::PgError;
 pub use store::PgStore;
+pub use unit::PgUnit;

@@ -1,0 +1,6 @@
+//! The repositories of [`onsite_store::repo`] on PostgreSQL.
+
+pub mod accounts;
+pub mod jobs;
+pub mod reference;
+pub mod reports;

@@ -1,0 +1,1 @@
+//! [`onsite_store::repo::Reference`] on PostgreSQL.

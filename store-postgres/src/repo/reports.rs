@@ -1,0 +1,1 @@
+//! [`onsite_store::repo::Reports`] on PostgreSQL.
