@@ -3,13 +3,14 @@
 use automerge::{ActorId, Change};
 use onsite_domain::{JobDoc, Role};
 use onsite_sync::client::{ClientSync, SyncOptions, SyncReport};
-use onsite_sync::memory::{MemoryClientStore, MemoryServerStore};
+use onsite_sync::memory::MemoryClientStore;
 use onsite_sync::server::Peer;
 use onsite_sync::wire::{self, Response};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::net::Network;
+use crate::net::Network;
+use crate::server::SimServer;
 
 /// A change a device made locally, remembered for the final checks.
 #[derive(Debug, Clone)]
@@ -90,9 +91,9 @@ impl Device {
 
     /// Performs up to `exchanges` request/response pairs of the current sync run (starting
     /// one if needed) through `net`.
-    pub fn advance(
+    pub fn advance<S: SimServer>(
         &mut self,
-        server: &mut MemoryServerStore,
+        server: &mut S,
         net: &mut Network,
         rng: &mut ChaCha8Rng,
         exchanges: usize,
@@ -128,9 +129,9 @@ impl Device {
     }
 
     /// Runs sync to the end over a perfect network; `Err` if it does not finish.
-    pub fn sync_to_end(
+    pub fn sync_to_end<S: SimServer>(
         &mut self,
-        server: &mut MemoryServerStore,
+        server: &mut S,
         rng: &mut ChaCha8Rng,
     ) -> Result<(), String> {
         const MAX_EXCHANGES: usize = 5_000;

@@ -12,7 +12,7 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
 
-use super::device::Device;
+use crate::device::Device;
 
 /// The event kinds a technician may record on an existing job.
 const TECH_EVENTS: [EventKind; 6] = [

@@ -5,11 +5,12 @@
 //! as the same peer, its answer going nowhere); a response can be lost after the server
 //! committed. The device only sees a lost message as a failed transport.
 
-use onsite_sync::memory::MemoryServerStore;
-use onsite_sync::server::{self, Peer};
+use onsite_sync::server::{HandleError, Peer};
 use onsite_sync::wire::{self, ErrorReply, Request, Response};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+
+use crate::server::SimServer;
 
 /// Probabilities of each fault, per message.
 #[derive(Debug, Clone, Copy)]
@@ -70,9 +71,9 @@ impl Network {
     }
 
     /// Sends one request; `None` when the device never hears an answer.
-    pub fn exchange(
+    pub fn exchange<S: SimServer>(
         &mut self,
-        server: &mut MemoryServerStore,
+        server: &mut S,
         peer: &Peer,
         frame: Vec<u8>,
         rng: &mut ChaCha8Rng,
@@ -114,9 +115,9 @@ impl Network {
 
     /// Delivers one late request (chosen at random) to the server; its answer is lost.
     /// Returns a description for the trace; `Err` if an honest request got an error.
-    pub fn deliver_late(
+    pub fn deliver_late<S: SimServer>(
         &mut self,
-        server: &mut MemoryServerStore,
+        server: &mut S,
         rng: &mut ChaCha8Rng,
     ) -> Result<Option<String>, String> {
         if self.late.is_empty() {
@@ -147,9 +148,9 @@ impl Network {
     }
 
     /// Delivers every late request, in random order (the network heals).
-    pub fn flush(
+    pub fn flush<S: SimServer>(
         &mut self,
-        server: &mut MemoryServerStore,
+        server: &mut S,
         rng: &mut ChaCha8Rng,
     ) -> Result<(), String> {
         while !self.late.is_empty() {
@@ -169,10 +170,16 @@ impl Network {
 }
 
 /// The server's side of the transport: decode, handle, encode (errors become replies).
-fn serve(server: &mut MemoryServerStore, peer: &Peer, frame: &[u8]) -> Vec<u8> {
+/// A storage failure is an `internal` error whose message says what failed (a real
+/// server keeps that to its log), so that a failed seed names it.
+fn serve<S: SimServer>(server: &mut S, peer: &Peer, frame: &[u8]) -> Vec<u8> {
     let response = match wire::decode::<Request>(frame) {
-        Ok(request) => match server::handle(server, peer, request) {
+        Ok(request) => match server.serve(peer, request) {
             Ok(response) => response,
+            Err(HandleError::Store(e)) => Response::Error(ErrorReply {
+                code: "internal".into(),
+                message: format!("storage failed: {e}"),
+            }),
             Err(e) => Response::Error(e.reply()),
         },
         Err(e) => Response::Error(ErrorReply {

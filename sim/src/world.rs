@@ -3,14 +3,14 @@
 use std::collections::VecDeque;
 
 use onsite_domain::{JobDoc, Role};
-use onsite_sync::memory::MemoryServerStore;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::device::{Device, RunState};
-use super::edits::{self, Reassignments};
-use super::net::{Faults, NetStats, Network};
+use crate::device::{Device, RunState};
+use crate::edits::{self, Reassignments};
+use crate::net::{Faults, NetStats, Network};
+use crate::server::{Account, SimServer};
 
 const TECHNICIANS: usize = 5;
 /// Older copies of the server store kept for restores.
@@ -45,13 +45,13 @@ impl Stats {
 }
 
 #[derive(Debug)]
-pub struct World {
+pub struct World<S: SimServer> {
     pub rng: ChaCha8Rng,
     /// Virtual clock, milliseconds since the Unix epoch.
     pub now: i64,
-    pub server: MemoryServerStore,
+    pub server: S,
     epochs: u32,
-    backups: Vec<MemoryServerStore>,
+    backups: Vec<S::Snapshot>,
     restores_allowed: bool,
     pub devices: Vec<Device>,
     pub technicians: Vec<String>,
@@ -62,8 +62,9 @@ pub struct World {
     trace: VecDeque<String>,
 }
 
-impl World {
-    pub fn new(seed: u64, trace_on: bool) -> World {
+impl<S: SimServer> World<S> {
+    /// A new world, its server started by `S::start`.
+    pub fn new(seed: u64, trace_on: bool) -> Result<World<S>, String> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let technicians: Vec<String> = (1..=TECHNICIANS).map(|i| format!("tech-{i}")).collect();
         let mut devices = Vec::new();
@@ -96,10 +97,17 @@ impl World {
             keep_late: rng.random_range(0.0..0.1),
         };
         let restores_allowed = rng.random_bool(0.4);
-        World {
+        let accounts: Vec<Account> = devices
+            .iter()
+            .map(|d| Account {
+                user_id: d.peer.user_id.clone(),
+                role: d.peer.role,
+            })
+            .collect();
+        Ok(World {
             rng,
             now: 1_700_000_000_000,
-            server: MemoryServerStore::new("epoch-0"),
+            server: S::start(&accounts)?,
             epochs: 0,
             backups: Vec::new(),
             restores_allowed,
@@ -110,7 +118,7 @@ impl World {
             stats: Stats::default(),
             trace_on,
             trace: VecDeque::new(),
-        }
+        })
     }
 
     pub fn log(&mut self, line: String) {
@@ -155,7 +163,8 @@ impl World {
                 Ok(())
             }
             92..96 => {
-                self.backups.push(self.server.clone());
+                let backup = self.server.snapshot()?;
+                self.backups.push(backup);
                 if self.backups.len() > MAX_BACKUPS {
                     self.backups.remove(0);
                 }
@@ -163,15 +172,12 @@ impl World {
             }
             96..99 => {
                 // A restart keeps only what the store made durable.
-                self.server = self.server.clone();
+                self.server.restart()?;
                 self.stats.restarts += 1;
                 self.log("server restarts".into());
                 Ok(())
             }
-            _ => {
-                self.restore();
-                Ok(())
-            }
+            _ => self.restore(),
         }
     }
 
@@ -236,7 +242,7 @@ impl World {
             }
             RunState::Going => None,
         };
-        let head = self.server.head();
+        let head = self.server.head()?;
         self.log(format!(
             "{name}: sync {state:?}{} (server head {head})",
             report.unwrap_or_default()
@@ -261,34 +267,38 @@ impl World {
     }
 
     /// The server is restored from an older copy of its store, under a new epoch.
-    fn restore(&mut self) {
+    fn restore(&mut self) -> Result<(), String> {
         if !self.restores_allowed || self.stats.restores >= u64::from(MAX_RESTORES) {
-            return;
+            return Ok(());
         }
         let Some(backup) = self.backups.choose(&mut self.rng) else {
-            return;
+            return Ok(());
         };
-        let mut restored = backup.clone();
         self.epochs += 1;
-        restored.restored_as(&format!("epoch-{}", self.epochs));
+        let was = self.server.head()?;
+        let epoch = self
+            .server
+            .restore(backup, &format!("epoch-{}", self.epochs))?;
         let line = format!(
-            "server restored from a copy at head {} (was {}), new epoch {}",
-            restored.head(),
-            self.server.head(),
-            restored.epoch
+            "server restored from a copy at head {} (was {was}), new epoch {epoch}",
+            self.server.head()?,
         );
-        self.note_lost_assignments(&restored);
-        self.server = restored;
+        self.note_lost_assignments()?;
         self.stats.restores += 1;
         self.log(line);
+        Ok(())
     }
 
     /// Jobs the back office has assigned to someone the restored server no longer has as
     /// assignee: that technician may rightly see its changes to them refused.
-    fn note_lost_assignments(&mut self, restored: &MemoryServerStore) {
+    fn note_lost_assignments(&mut self) -> Result<(), String> {
         let office = &self.devices[self.devices.len() - 1];
         for id in office.store.docs.keys() {
-            let Some(bytes) = restored.doc_bytes(id) else {
+            let Some(bytes) = self
+                .server
+                .load_saved(id)
+                .map_err(|e| format!("reading {id} on the restored server: {e}"))?
+            else {
                 continue;
             };
             let assignee = |bytes: &[u8]| {
@@ -297,11 +307,12 @@ impl World {
                     .and_then(|d| d.job().ok()?.assignee)
             };
             if let Some(user) = assignee(&office.store.docs[id])
-                && assignee(bytes).as_ref() != Some(&user)
+                && assignee(&bytes).as_ref() != Some(&user)
             {
                 self.moves.taken_from.insert((id.clone(), user));
             }
         }
+        Ok(())
     }
 
     /// Ends every fault: all devices online, late requests delivered, a perfect network.

@@ -6,8 +6,9 @@ use automerge::ChangeHash;
 use onsite_domain::{Job, JobDoc};
 use onsite_sync::wire::Cursor;
 
-use super::device::Device;
-use super::world::World;
+use crate::device::Device;
+use crate::server::SimServer;
+use crate::world::World;
 
 /// Full sync rounds allowed before the system must be quiet.
 const MAX_HEAL_ROUNDS: usize = 8;
@@ -50,10 +51,13 @@ fn device_state(dev: &Device) -> Result<DeviceState, String> {
     })
 }
 
-fn fingerprint(world: &World) -> Result<Fingerprint, String> {
+fn fingerprint<S: SimServer>(world: &mut World<S>) -> Result<Fingerprint, String> {
     Ok(Fingerprint {
-        epoch: world.server.epoch.clone(),
-        head: world.server.head(),
+        epoch: world
+            .server
+            .epoch()
+            .map_err(|e| format!("server epoch: {e}"))?,
+        head: world.server.head()?,
         devices: world
             .devices
             .iter()
@@ -63,7 +67,7 @@ fn fingerprint(world: &World) -> Result<Fingerprint, String> {
 }
 
 /// Ends the faults and syncs every device until a whole round changes nothing.
-pub fn heal(world: &mut World) -> Result<(), String> {
+pub fn heal<S: SimServer>(world: &mut World<S>) -> Result<(), String> {
     world.end_faults()?;
     world.log("network heals; every device online".into());
     for round in 0..MAX_HEAL_ROUNDS {
@@ -88,14 +92,13 @@ struct ServerJob {
     doc: JobDoc,
 }
 
-fn server_jobs(world: &World) -> Result<BTreeMap<String, ServerJob>, String> {
+fn server_jobs<S: SimServer>(world: &mut World<S>) -> Result<BTreeMap<String, ServerJob>, String> {
     let mut out = BTreeMap::new();
-    for id in world.server.doc_ids() {
-        let bytes = world.server.doc_bytes(id).ok_or("vanished")?;
-        let mut doc = JobDoc::load(bytes).map_err(|e| format!("server {id}: {e}"))?;
+    for (id, bytes) in world.server.jobs()? {
+        let mut doc = JobDoc::load(&bytes).map_err(|e| format!("server {id}: {e}"))?;
         let job = doc.job().map_err(|e| format!("server {id}: {e}"))?;
         out.insert(
-            id.clone(),
+            id,
             ServerJob {
                 heads: sorted_heads(&mut doc),
                 job,
@@ -107,7 +110,7 @@ fn server_jobs(world: &World) -> Result<BTreeMap<String, ServerJob>, String> {
 }
 
 /// Checks replicas, acknowledged changes and outboxes; lists every failure found.
-pub fn invariants(world: &mut World) -> Result<(), String> {
+pub fn invariants<S: SimServer>(world: &mut World<S>) -> Result<(), String> {
     let mut jobs = server_jobs(world)?;
     let mut failures = Vec::new();
     for dev in &world.devices {
@@ -180,9 +183,9 @@ fn replicas(
 
 /// Check 2: every change the device made is on the server, or was refused for a
 /// legitimate reason and kept in the device's conflict log.
-fn changes(
+fn changes<S: SimServer>(
     dev: &Device,
-    world: &World,
+    world: &World<S>,
     jobs: &mut BTreeMap<String, ServerJob>,
     failures: &mut Vec<String>,
 ) {
