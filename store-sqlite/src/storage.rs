@@ -242,11 +242,22 @@ impl ServerStore for SqliteStore<'_> {
                 "SELECT seq, kind, doc_id, data FROM (
                      SELECT f.seq, f.kind, f.doc_id, f.data FROM job_scope s
                        JOIN feed f ON f.doc_id = s.doc_id AND f.kind = 0 AND f.seq > ?2
-                      WHERE s.user_id = ?1 AND s.enter_seq <= ?2 AND f.origin_device <> ?3
+                      WHERE s.user_id = ?1 AND f.origin_device <> ?3
+                        -- The device that caused the entry holds what it uploaded and needs
+                        -- every later change, even with its cursor before the entry.
+                        AND (s.enter_seq <= ?2 OR EXISTS (
+                            SELECT 1 FROM feed e WHERE e.seq = s.enter_seq AND e.origin_device = ?3))
                         AND s.doc_id NOT IN (SELECT doc_id FROM quarantine)
                      UNION ALL
                      SELECT f.seq, f.kind, f.doc_id, NULL FROM feed f
                       WHERE f.user_id = ?1 AND f.kind <> 0 AND f.seq > ?2 AND f.origin_device <> ?3
+                        -- Only the entry a job still in scope was last given counts, and it
+                        -- is chosen here, before the LIMIT: a page cut short by entries
+                        -- dropped afterwards would read as the end of the feed.
+                        AND (f.kind = 2 OR EXISTS (
+                            SELECT 1 FROM job_scope s2 WHERE s2.user_id = ?1
+                               AND s2.doc_id = f.doc_id AND s2.enter_seq = f.seq
+                               AND s2.doc_id NOT IN (SELECT doc_id FROM quarantine)))
                  ) ORDER BY seq LIMIT ?4",
             )?;
             let mut enter_check = tx.prepare_cached(

@@ -269,19 +269,15 @@ impl ServerStore for SqliteServer {
     }
 }
 
-// Two bugs of `SqliteStore::read_feed` (storage.rs) fail 17 of seeds 0..200 (0 and 8 of
-// the default 20): a technician's `Enter` items of jobs no longer in scope are dropped
-// after the `LIMIT`, so a short page ends the pull and the cursor skips to the head; and
-// changes to a job whose entry the device itself caused (creating it, or bringing it
-// back in a repair) are not sent while its cursor is before the entry. Run it with
-// `-- --include-ignored`; remove the `ignore` once read_feed is fixed.
+// This run found two bugs of the technician's feed that the in-memory store did not
+// have (an `Enter` item dropped after the LIMIT ended a pull early; a device's own entry
+// ignored while its cursor was before it); the conformance suite now pins both.
 #[test]
-#[ignore = "fails until SqliteStore::read_feed is fixed (see above)"]
 fn randomized_sync_simulation_over_sqlite() {
     onsite_sim::run_from_env::<SqliteServer>(&Run {
         store: "sqlite",
         default_seeds: 20,
         seeds_var: Some("ONSITE_SIM_SQLITE_SEEDS"),
-        replay: "cargo test -p onsite-store-sqlite --test simulation -- --include-ignored",
+        replay: "cargo test -p onsite-store-sqlite --test simulation",
     });
 }

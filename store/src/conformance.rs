@@ -206,6 +206,72 @@ pub async fn reassigning_a_job_moves_it_between_scopes_after_its_changes(
     assert!(seqs[0] < seqs[1], "in sequence order: {seqs:?}");
 }
 
+/// Entries of jobs that have left the technician's scope since are not sent, and they
+/// must not take room in a page: a page cut short reads as the end of the feed.
+pub async fn a_page_is_not_cut_short_by_entries_of_jobs_gone_elsewhere(backend: Arc<dyn Backend>) {
+    let actor = ActorId::random();
+    for n in 60..63 {
+        let id = doc_id(n);
+        let (mut doc, write) = created(&id, Some("tech-1"), &actor);
+        commit(&backend, office(), vec![write]).await;
+        let moved = edited(&mut doc, &id, &actor, |j| {
+            j.assignee = Some("tech-2".into())
+        });
+        commit(&backend, office(), vec![moved]).await;
+    }
+    let kept = doc_id(63);
+    let (_, write) = created(&kept, Some("tech-1"), &actor);
+    commit(&backend, office(), vec![write]).await;
+    // Pull as the engine does: pages of 3 until one comes back short.
+    let mut cursor = 0;
+    let mut seen = Vec::new();
+    loop {
+        let page = backend
+            .read(move |unit| unit.read_feed(&technician("tech-1"), cursor, 3))
+            .await
+            .unwrap();
+        let short = page.items.len() < 3;
+        for item in &page.items {
+            cursor = match item {
+                FeedItem::Change { seq, .. }
+                | FeedItem::Enter { seq, .. }
+                | FeedItem::Leave { seq, .. } => *seq,
+            };
+        }
+        seen.extend(docs(&page.items));
+        if short {
+            break;
+        }
+    }
+    assert!(
+        seen.contains(&("enter", kept)),
+        "the job still assigned arrives: {seen:?}"
+    );
+    assert!(seen.iter().all(|(kind, _)| *kind != "change"));
+}
+
+/// The device that made a job holds it without its entry; later changes by the same
+/// technician's other device must reach it even while its cursor is before the entry.
+pub async fn a_device_gets_changes_to_the_job_it_created_before_its_cursor_passes_the_entry(
+    backend: Arc<dyn Backend>,
+) {
+    let id = doc_id(70);
+    let phone = technician("tech-1");
+    let tablet = peer("tech-1", Role::Technician, "tablet-of-tech-1");
+    let phone_actor = ActorId::random();
+    let (mut doc, write) = created(&id, Some("tech-1"), &phone_actor);
+    commit(&backend, phone.clone(), vec![write]).await;
+    let tablet_actor = ActorId::random();
+    let later = edited(&mut doc, &id, &tablet_actor, |j| j.complaint = true);
+    commit(&backend, tablet, vec![later]).await;
+    let (items, _) = feed(&backend, phone, 0).await;
+    assert_eq!(
+        docs(&items),
+        vec![("change", id)],
+        "the tablet's change, and no entry"
+    );
+}
+
 pub async fn a_change_already_stored_is_not_numbered_again(backend: Arc<dyn Backend>) {
     let id = doc_id(3);
     let actor = ActorId::random();
@@ -369,6 +435,8 @@ macro_rules! backend_conformance_tests {
             a_new_job_enters_its_assignees_scope_and_reaches_the_back_office,
             reassigning_a_job_moves_it_between_scopes_after_its_changes,
             a_change_already_stored_is_not_numbered_again,
+            a_page_is_not_cut_short_by_entries_of_jobs_gone_elsewhere,
+            a_device_gets_changes_to_the_job_it_created_before_its_cursor_passes_the_entry,
             the_feed_pages_in_order_and_the_head_is_read_with_it,
             actors_belong_to_the_device_that_first_used_them,
             a_quarantined_job_is_sent_to_no_device,
