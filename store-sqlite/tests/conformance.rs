@@ -12,3 +12,24 @@ async fn fresh() -> (Arc<dyn Backend>, tempfile::TempDir) {
 }
 
 onsite_store::backend_conformance_tests!(fresh());
+
+/// One write unit on a new database.
+#[allow(dead_code)] // until every area has tests
+fn in_unit(f: impl FnOnce(&mut dyn onsite_store::Unit) + Send + 'static) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let (backend, _dir) = fresh().await;
+        backend
+            .write(move |unit| {
+                f(unit);
+                Ok::<_, onsite_store::StoreError>(())
+            })
+            .await
+            .expect("the unit of work");
+    });
+}
+
+onsite_store::unit_conformance_tests!(in_unit);

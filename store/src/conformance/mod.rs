@@ -16,6 +16,11 @@ use onsite_sync::server::{DocWrite, FeedItem, NewChange, Peer, Received};
 
 use crate::{Backend, Notice, StoreError, Unit};
 
+pub mod accounts;
+pub mod jobs;
+pub mod reference;
+pub mod reports;
+
 const T: i64 = 1_796_068_800_000;
 
 fn peer(user: &str, role: Role, device: &str) -> Peer {
@@ -450,6 +455,27 @@ macro_rules! backend_conformance_tests {
             async fn $name() {
                 let (backend, _keep) = $make.await;
                 $crate::conformance::$name(backend).await;
+            }
+        )*
+    };
+}
+
+/// Runs the repositories' contract tests (`conformance::{accounts, reference, reports,
+/// jobs}`) with `$run`: a function that opens a fresh database and calls the closure it
+/// is given with one unit of work of the backend, committed afterwards.
+#[macro_export]
+macro_rules! unit_conformance_tests {
+    ($run:path) => {
+        $crate::accounts_unit_tests!($run);
+        $crate::reference_unit_tests!($run);
+        $crate::reports_unit_tests!($run);
+        $crate::jobs_unit_tests!($run);
+    };
+    (@tests $run:path; $area:ident; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $run(|unit| $crate::conformance::$area::$name(unit));
             }
         )*
     };
