@@ -109,6 +109,8 @@ impl PgDatabase {
         let manager = PostgresConnectionManager::new(config.clone(), NoTls);
         let pool = r2d2::Pool::builder()
             .max_size(16)
+            // Connections open as they are needed, not all at start.
+            .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
             .build(manager)?;
         {
