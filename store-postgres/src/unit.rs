@@ -46,6 +46,11 @@ impl<'t, 'c> PgUnit<'t, 'c> {
         self.notices.push(notice);
     }
 
+    /// The notices raised so far, leaving none.
+    pub fn take_notices(&mut self) -> Vec<Notice> {
+        std::mem::take(&mut self.notices)
+    }
+
     fn store(&mut self) -> PgStore<'_, 'c> {
         PgStore::new(self.tx, &mut self.notices)
     }
@@ -62,7 +67,7 @@ impl PgDatabase {
         let mut tx = begin_write(&mut client)?;
         let mut unit = PgUnit::new(&mut tx);
         let out = f(&mut unit)?;
-        let notices = std::mem::take(&mut unit.notices);
+        let notices = unit.take_notices();
         send_notices(&mut tx, &notices)?;
         tx.commit().map_err(pg_err)?;
         Ok(out)
