@@ -15,16 +15,4 @@ pub mod seq;
 pub mod stock;
 pub mod templates;
 
-/// `%` and `_` are literal in a search, not wildcards (use with `ESCAPE '\'`).
-pub fn like_pattern(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
+pub use onsite_store::repo::reference::like_pattern;

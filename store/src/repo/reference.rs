@@ -217,6 +217,21 @@ pub trait Reference {
     fn restocks(&mut self, technician: &str, limit: u32) -> Result<Vec<Restock>, StoreError>;
 }
 
+/// A search text as a `LIKE` pattern found anywhere: `%` and `_` are literal, not
+/// wildcards (use with `ESCAPE '\'`). Every backend searches the same way.
+pub fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
 fn columns(names: &[&str]) -> Vec<String> {
     names.iter().map(|c| c.to_string()).collect()
 }
@@ -337,5 +352,15 @@ pub fn stock_table(rows: &[Balance]) -> Table {
                 ]
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_patterns_escape_the_wildcards_and_the_escape() {
+        assert_eq!(super::like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+        assert_eq!(super::like_pattern(""), "%%");
+        assert_eq!(super::like_pattern("继电器"), "%继电器%");
     }
 }
