@@ -1438,6 +1438,82 @@ pub fn routine_responses_are_summed_per_subject_and_item<U: Reports + ?Sized>(un
     assert!(unit.routine_items("s0").unwrap().is_empty());
 }
 
+pub fn a_response_the_database_refuses_leaves_nothing_behind<U: Reports + ?Sized>(unit: &mut U) {
+    unit.create_routine_survey(&survey("s1", "key", "2026-Q3"))
+        .unwrap();
+    // 5 is no degree of the scale: the answer is refused by the table, after the form.
+    let bad = response("r1", "s1", "c1", None, &[("overall", 10), ("quality", 5)]);
+    assert!(matches!(
+        unit.record_routine_response(&bad),
+        Err(RepoError::Store(_))
+    ));
+    assert!(unit.routine_subjects("s1").unwrap().is_empty());
+    // The unit goes on, and the customer may still return the form.
+    unit.record_routine_response(&response("r1", "s1", "c1", None, &[("overall", 10)]))
+        .unwrap();
+    assert_eq!(
+        unit.routine_subjects("s1").unwrap(),
+        [(
+            String::new(),
+            SubjectTotals {
+                forms: 1,
+                sums: sums(1, 10, 1)
+            }
+        )]
+    );
+}
+
+/// Keys are compared as bytes (as SQLite compares text), whatever the database's
+/// collation: upper case before lower case, Chinese after both.
+pub fn group_keys_are_in_byte_order<U: ServerStore<Error = StoreError> + Reports + ?Sized>(
+    unit: &mut U,
+) {
+    let at = ms("2026-11-10", 9);
+    let jobs: Vec<Job> = ["张", "li", "Zhang"]
+        .iter()
+        .enumerate()
+        .map(|(n, tech)| {
+            let mut j = with_forms(
+                job(&format!("j{n}"), tech, "key", "M1", "east", at),
+                vec![form(&format!("f{n}"), "self", &[8], Some(at))],
+            );
+            j.parts = [
+                line("l1", "fan", 1, true, at),
+                line("l2", "RELAY", 1, true, at),
+            ]
+            .into_iter()
+            .collect();
+            j
+        })
+        .collect();
+    store(unit, &jobs);
+    let nov = month("2026-11");
+    let keys: Vec<String> = unit
+        .satisfaction_totals(&nov, Group::Technician, &Filter::default())
+        .unwrap()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(keys, ["Zhang", "li", "张"]);
+    let keys: Vec<String> = unit
+        .service_levels(
+            &levels_query(nov, Targets::default()),
+            sla::Group::Technician,
+        )
+        .unwrap()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(keys, ["Zhang", "li", "张"]);
+    let skus: Vec<String> = unit
+        .parts_consumption(&nov, None, None)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.sku)
+        .collect();
+    assert_eq!(skus, ["RELAY", "fan"]);
+}
+
 /// The tests of this file, for [`crate::unit_conformance_tests!`].
 #[macro_export]
 #[doc(hidden)]
@@ -1456,6 +1532,8 @@ macro_rules! reports_unit_tests {
             the_callback_sample_is_drawn_from_one_job_per_customer_seeded_by_month,
             routine_surveys_are_opened_once_per_tier_and_round,
             routine_responses_are_summed_per_subject_and_item,
+            a_response_the_database_refuses_leaves_nothing_behind,
+            group_keys_are_in_byte_order,
         );
     };
 }
