@@ -5,21 +5,11 @@
 //! from the month, so asking twice for the same month and size gives the same customers as
 //! long as no job of that month was completed in between.
 
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use rusqlite::{Connection, params};
-use sha2::{Digest, Sha256};
 
-pub use onsite_store::report::callback::CallbackCandidate;
+pub use onsite_store::report::callback::{CallbackCandidate, draw};
 
 use super::Period;
-
-fn seed(month: &Period) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(b"onsite callback sample ");
-    h.update(month.from.format("%Y-%m").to_string().as_bytes());
-    h.finalize().into()
-}
 
 /// Up to `size` customers of `month`, each with the job to call about.
 pub fn sample(
@@ -61,13 +51,5 @@ pub fn sample(
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    let mut rng = ChaCha8Rng::from_seed(seed(month));
-    let n = size.min(candidates.len());
-    let mut picked = rand::seq::index::sample(&mut rng, candidates.len(), n).into_vec();
-    // The call list reads in customer order, whatever order the draw produced.
-    picked.sort_unstable();
-    Ok(picked
-        .into_iter()
-        .filter_map(|i| candidates.get(i).cloned())
-        .collect())
+    Ok(draw(month, &candidates, size))
 }

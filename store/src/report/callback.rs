@@ -1,6 +1,36 @@
 //! Callback survey (回访): a reproducible random sample of a month's customers.
 
-use super::{Cell, Table};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use sha2::{Digest, Sha256};
+
+use super::{Cell, Period, Table};
+
+fn seed(month: &Period) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"onsite callback sample ");
+    h.update(month.from.format("%Y-%m").to_string().as_bytes());
+    h.finalize().into()
+}
+
+/// Up to `size` of `candidates` (a month's, in customer order), drawn with a ChaCha
+/// generator seeded from the month: every backend draws the same customers from the same
+/// candidates, and asking twice gives the same sample.
+pub fn draw(
+    month: &Period,
+    candidates: &[CallbackCandidate],
+    size: usize,
+) -> Vec<CallbackCandidate> {
+    let mut rng = ChaCha8Rng::from_seed(seed(month));
+    let n = size.min(candidates.len());
+    let mut picked = rand::seq::index::sample(&mut rng, candidates.len(), n).into_vec();
+    // The call list reads in customer order, whatever order the draw produced.
+    picked.sort_unstable();
+    picked
+        .into_iter()
+        .filter_map(|i| candidates.get(i).cloned())
+        .collect()
+}
 
 /// A customer to call, with the job to call about.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
