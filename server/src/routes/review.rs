@@ -36,6 +36,40 @@ const STATUSES: [&str; 9] = [
 const REVIEW_STATES: [&str; 4] = ["not_submitted", "pending", "approved", "returned"];
 pub use onsite_domain::job::FEEDBACK_CATEGORIES;
 
+#[utoipa::path(
+    get,
+    path = "/v1/review/jobs",
+    tag = "review",
+    summary = "The review list",
+    params(
+        ("status" = Option<String>, Query, description = "derived status: new, assigned, accepted, en_route, on_site, diagnosed, repaired, completed, cancelled"),
+        ("review_state" = Option<String>, Query, description = "not_submitted, pending, approved, returned"),
+        ("technician" = Option<String>, Query, description = "technician account id"),
+        ("complaint" = Option<bool>, Query, description = "true or false"),
+        ("dap" = Option<bool>, Query, description = "true or false"),
+        ("feedback_category" = Option<String>, Query, description = "product, service or process"),
+        ("customer_tier" = Option<String>, Query, description = "key, general, …"),
+        ("month" = Option<String>, Query, description = "a calendar month, 2026-11 (UTC)"),
+        ("from" = Option<String>, Query, description = "first day included, 2026-11-01"),
+        ("to" = Option<String>, Query, description = "last day included, 2026-11-30"),
+        ("limit" = Option<u32>, Query, description = "1–500, default 50", minimum = 1, maximum = 500),
+        ("offset" = Option<u32>, Query, description = "rows to skip", minimum = 0),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx")
+    ),
+    responses(
+        (status = 200, description = "one page of the review list; format=csv or xlsx gives the table instead", content(
+            (crate::openapi::bodies::ReviewPage = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
@@ -143,6 +177,24 @@ pub struct ReviewDetail {
     pub quarantined: Option<SetAside>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/review/jobs/{id}",
+    tag = "review",
+    summary = "A job's detail, timeline (with each event's receipt and time flags) and edit history",
+    params(
+        ("id" = String, Path, description = "job id")
+    ),
+    responses(
+        (status = 200, description = "the detail", body = crate::routes::review::ReviewDetail),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn detail(
     State(state): State<AppState>,
     user: AuthUser,
