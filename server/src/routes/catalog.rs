@@ -126,8 +126,8 @@ pub async fn create(
         ("active" = Option<bool>, Query, description = "true or false"),
         ("q" = Option<String>, Query, description = "text in the SKU or name"),
         ("limit" = Option<u32>, Query, description = "1–1000, default 100", minimum = 1, maximum = 1000),
-        ("offset" = Option<u32>, Query, description = "rows to skip", minimum = 0),
-        ("format" = Option<String>, Query, description = "json (default), csv or xlsx")
+        ("offset" = Option<i64>, Query, description = "rows to skip", minimum = 0, maximum = 4_294_967_295_u64),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
     ),
     responses(
         (status = 200, description = "one page of the catalog; format=csv or xlsx gives the table instead", content(

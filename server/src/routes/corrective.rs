@@ -25,16 +25,16 @@ const OFFICE: &[Role] = &[Role::BackOffice];
     tag = "corrective actions",
     summary = "Corrective actions (纠正措施)",
     params(
-        ("status" = Option<String>, Query, description = "open, in_progress, done, verified"),
-        ("department" = Option<String>, Query),
-        ("job" = Option<String>, Query, description = "job id"),
+        ("status" = Option<String>, Query, description = "status", pattern = r"^(open|in_progress|done|verified)?$"),
+        ("department" = Option<String>, Query, pattern = r"^[\w \-./+#]{0,100}$"),
+        ("job" = Option<String>, Query, description = "job id", pattern = r"^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$"),
         ("overdue" = Option<bool>, Query, description = "true: past due and not verified"),
-        ("month" = Option<String>, Query, description = "a calendar month, 2026-11 (UTC)"),
-        ("from" = Option<String>, Query, description = "first day included, 2026-11-01"),
-        ("to" = Option<String>, Query, description = "last day included, 2026-11-30"),
+        ("month" = Option<String>, Query, description = "a calendar month, 2026-11 (UTC); or from and to", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2]))?$"),
+        ("from" = Option<String>, Query, description = "first day included, 2026-11-01 (with to)", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$"),
+        ("to" = Option<String>, Query, description = "last day included, 2026-11-30 (with from; at most ten years after it)", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$"),
         ("limit" = Option<u32>, Query, description = "1–500, default 50", minimum = 1, maximum = 500),
-        ("offset" = Option<u32>, Query, description = "rows to skip", minimum = 0),
-        ("format" = Option<String>, Query, description = "json (default), csv or xlsx")
+        ("offset" = Option<i64>, Query, description = "rows to skip", minimum = 0, maximum = 4_294_967_295_u64),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
     ),
     responses(
         (status = 200, description = "one page of corrective actions; format=csv or xlsx gives the table instead", content(
@@ -114,7 +114,7 @@ fn short(v: Option<String>, what: &str, max: usize) -> Result<Option<String>, Ap
     tag = "corrective actions",
     summary = "Update owner, department, due date, status, verification",
     params(
-        ("id" = String, Path, description = "corrective action id")
+        ("id" = i64, Path, description = "corrective action id", minimum = 1)
     ),
     request_body = crate::routes::corrective::UpdateRequest,
     responses(

@@ -121,7 +121,7 @@ fn check_id(id: &str) -> Result<(), ApiError> {
     tag = "jobs",
     summary = "One job with its whole document",
     params(
-        ("id" = String, Path, description = "job id")
+        ("id" = String, Path, description = "job id", pattern = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
     ),
     responses(
         (status = 200, description = "the job", body = crate::routes::jobs::service::JobView),
@@ -211,7 +211,7 @@ pub struct AssignRequest {
     tag = "jobs",
     summary = "Assign or reassign",
     params(
-        ("id" = String, Path, description = "job id")
+        ("id" = String, Path, description = "job id", pattern = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
     ),
     request_body = crate::routes::jobs::AssignRequest,
     responses(
@@ -255,7 +255,7 @@ pub struct ReviewRequest {
     tag = "review",
     summary = "Approve, or return with a comment",
     params(
-        ("id" = String, Path, description = "job id")
+        ("id" = String, Path, description = "job id", pattern = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
     ),
     request_body = crate::routes::jobs::ReviewRequest,
     responses(
@@ -297,11 +297,11 @@ pub struct JobList {
     tag = "jobs",
     summary = "List jobs",
     params(
-        ("status" = Option<String>, Query, description = "derived status: new, assigned, accepted, en_route, on_site, diagnosed, repaired, completed, cancelled"),
-        ("review_state" = Option<String>, Query, description = "not_submitted, pending, approved, returned"),
+        ("status" = Option<String>, Query, description = "derived status", pattern = r"^(new|assigned|accepted|en_route|on_site|diagnosed|repaired|completed|cancelled)?$"),
+        ("review_state" = Option<String>, Query, description = "review state", pattern = r"^(not_submitted|pending|approved|returned)?$"),
         ("assignee" = Option<String>, Query, description = "technician account id"),
         ("limit" = Option<u32>, Query, description = "1–500, default 50", minimum = 1, maximum = 500),
-        ("offset" = Option<u32>, Query, description = "rows to skip", minimum = 0)
+        ("offset" = Option<i64>, Query, description = "rows to skip", minimum = 0, maximum = 4_294_967_295_u64)
     ),
     responses(
         (status = 200, description = "one page of jobs", body = crate::routes::jobs::JobList),
@@ -327,7 +327,8 @@ pub async fn list(
     }
     let filter = JobListFilter {
         status,
-        review_state: p.take("review_state"),
+        // An unknown state would match no job: say so rather than answer an empty page.
+        review_state: p.one_of("review_state", &super::review::REVIEW_STATES)?,
         assignee: p.take("assignee"),
         limit: p.number("limit", 50, 1, 500)?,
         offset: p.number("offset", 0, 0, u32::MAX)?,
@@ -359,7 +360,7 @@ pub struct ClassifyRequest {
     tag = "jobs",
     summary = "Set the feedback category and responsible department",
     params(
-        ("id" = String, Path, description = "job id")
+        ("id" = String, Path, description = "job id", pattern = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
     ),
     request_body = crate::routes::jobs::ClassifyRequest,
     responses(
@@ -394,7 +395,7 @@ pub async fn classify(
     tag = "jobs",
     summary = "Cancel a job not yet completed",
     params(
-        ("id" = String, Path, description = "job id")
+        ("id" = String, Path, description = "job id", pattern = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
     ),
     responses(
         (status = 200, description = "the job as changed", body = crate::routes::jobs::service::JobView),

@@ -155,11 +155,11 @@ pub async fn create_customer(
     summary = "List customers by name",
     params(
         ("q" = Option<String>, Query, description = "text in the name or phone"),
-        ("tier" = Option<String>, Query, description = "key, general, …"),
-        ("region" = Option<String>, Query),
+        ("tier" = Option<String>, Query, description = "key, general, …", pattern = r"^[\w \-./+#]{0,100}$"),
+        ("region" = Option<String>, Query, pattern = r"^[\w \-./+#]{0,100}$"),
         ("limit" = Option<u32>, Query, description = "1–500, default 50", minimum = 1, maximum = 500),
-        ("offset" = Option<u32>, Query, description = "rows to skip", minimum = 0),
-        ("format" = Option<String>, Query, description = "json (default), csv or xlsx")
+        ("offset" = Option<i64>, Query, description = "rows to skip", minimum = 0, maximum = 4_294_967_295_u64),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
     ),
     responses(
         (status = 200, description = "one page of customers; format=csv or xlsx gives the table instead", content(
@@ -367,11 +367,11 @@ pub async fn create_product(
     summary = "List products",
     params(
         ("customer" = Option<String>, Query, description = "customer id"),
-        ("model" = Option<String>, Query),
+        ("model" = Option<String>, Query, pattern = r"^[\w \-./+#]{0,100}$"),
         ("serial" = Option<String>, Query, description = "text in the serial number"),
         ("limit" = Option<u32>, Query, description = "1–500, default 50", minimum = 1, maximum = 500),
-        ("offset" = Option<u32>, Query, description = "rows to skip", minimum = 0),
-        ("format" = Option<String>, Query, description = "json (default), csv or xlsx")
+        ("offset" = Option<i64>, Query, description = "rows to skip", minimum = 0, maximum = 4_294_967_295_u64),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
     ),
     responses(
         (status = 200, description = "one page of products; format=csv or xlsx gives the table instead", content(

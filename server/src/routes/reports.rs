@@ -27,18 +27,18 @@ const OFFICE: &[Role] = &[Role::BackOffice];
     tag = "reports",
     summary = "Satisfaction degree, rate and overall (满意度)",
     params(
-        ("month" = Option<String>, Query, description = "a calendar month, 2026-11 (UTC)"),
-        ("from" = Option<String>, Query, description = "first day included, 2026-11-01"),
-        ("to" = Option<String>, Query, description = "last day included, 2026-11-30"),
-        ("group_by" = Option<String>, Query, description = "none, technician, customer_tier, product_model, region, month"),
+        ("month" = Option<String>, Query, description = "a calendar month, 2026-11 (UTC); or from and to", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2]))?$"),
+        ("from" = Option<String>, Query, description = "first day included, 2026-11-01 (with to)", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$"),
+        ("to" = Option<String>, Query, description = "last day included, 2026-11-30 (with from; at most ten years after it)", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$"),
+        ("group_by" = Option<String>, Query, description = "grouping", pattern = r"^(none|technician|customer_tier|product_model|region|month)?$"),
         ("technician" = Option<String>, Query, description = "technician account id"),
-        ("customer_tier" = Option<String>, Query),
-        ("product_model" = Option<String>, Query),
-        ("region" = Option<String>, Query),
+        ("customer_tier" = Option<String>, Query, pattern = r"^[\w \-./+#]{0,100}$"),
+        ("product_model" = Option<String>, Query, pattern = r"^[\w \-./+#]{0,100}$"),
+        ("region" = Option<String>, Query, pattern = r"^[\w \-./+#]{0,100}$"),
         ("trend_months" = Option<u32>, Query, description = "1–60, default 12", minimum = 1, maximum = 60),
         ("lowest" = Option<u32>, Query, description = "1–20, default 3", minimum = 1, maximum = 20),
-        ("export" = Option<String>, Query, description = "what csv or xlsx holds: groups (default), items or trend"),
-        ("format" = Option<String>, Query, description = "json (default), csv or xlsx")
+        ("export" = Option<String>, Query, description = "what csv or xlsx holds: groups (default), items or trend", pattern = r"^(groups|items|trend)?$"),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
     ),
     responses(
         (status = 200, description = "the report; format=csv or xlsx gives the table instead", content(
@@ -131,10 +131,10 @@ fn targets(base: Targets, p: &mut Params) -> Result<Targets, ApiError> {
     tag = "reports",
     summary = "Share of jobs meeting each clock, and jobs whose device times are in doubt",
     params(
-        ("month" = Option<String>, Query, description = "a calendar month, 2026-11 (UTC)"),
-        ("from" = Option<String>, Query, description = "first day included, 2026-11-01"),
-        ("to" = Option<String>, Query, description = "last day included, 2026-11-30"),
-        ("group_by" = Option<String>, Query, description = "none, technician, month"),
+        ("month" = Option<String>, Query, description = "a calendar month, 2026-11 (UTC); or from and to", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2]))?$"),
+        ("from" = Option<String>, Query, description = "first day included, 2026-11-01 (with to)", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$"),
+        ("to" = Option<String>, Query, description = "last day included, 2026-11-30 (with from; at most ten years after it)", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$"),
+        ("group_by" = Option<String>, Query, description = "grouping", pattern = r"^(none|technician|month)?$"),
         ("technician" = Option<String>, Query, description = "technician account id"),
         ("complaint" = Option<bool>, Query, description = "true or false"),
         ("response_hours" = Option<f64>, Query, description = "response target override", exclusive_minimum = 0),
@@ -142,7 +142,7 @@ fn targets(base: Targets, p: &mut Params) -> Result<Targets, ApiError> {
         ("arrival_far_hours" = Option<f64>, Query, description = "arrival target, far sites", exclusive_minimum = 0),
         ("diagnosis_hours" = Option<f64>, Query, description = "diagnosis target", exclusive_minimum = 0),
         ("handling_minutes" = Option<f64>, Query, description = "average handling target", exclusive_minimum = 0),
-        ("format" = Option<String>, Query, description = "json (default), csv or xlsx")
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
     ),
     responses(
         (status = 200, description = "the report; format=csv or xlsx gives the table instead", content(
@@ -199,13 +199,13 @@ pub async fn service_levels(
     tag = "reports",
     summary = "Parts consumption and remaining coefficient (剩余系数)",
     params(
-        ("month" = Option<String>, Query, description = "a calendar month, 2026-11 (UTC)"),
-        ("from" = Option<String>, Query, description = "first day included, 2026-11-01"),
-        ("to" = Option<String>, Query, description = "last day included, 2026-11-30"),
-        ("product_model" = Option<String>, Query),
-        ("sku" = Option<String>, Query),
-        ("export" = Option<String>, Query, description = "what csv or xlsx holds: consumption (default) or remaining"),
-        ("format" = Option<String>, Query, description = "json (default), csv or xlsx")
+        ("month" = Option<String>, Query, description = "a calendar month, 2026-11 (UTC); or from and to", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2]))?$"),
+        ("from" = Option<String>, Query, description = "first day included, 2026-11-01 (with to)", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$"),
+        ("to" = Option<String>, Query, description = "last day included, 2026-11-30 (with from; at most ten years after it)", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$"),
+        ("product_model" = Option<String>, Query, pattern = r"^[\w \-./+#]{0,100}$"),
+        ("sku" = Option<String>, Query, pattern = r"^[\w \-./+#]{0,100}$"),
+        ("export" = Option<String>, Query, description = "what csv or xlsx holds: consumption (default) or remaining", pattern = r"^(consumption|remaining)?$"),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
     ),
     responses(
         (status = 200, description = "the report; format=csv or xlsx gives the table instead", content(

@@ -33,7 +33,7 @@ const STATUSES: [&str; 9] = [
     "completed",
     "cancelled",
 ];
-const REVIEW_STATES: [&str; 4] = ["not_submitted", "pending", "approved", "returned"];
+pub(super) const REVIEW_STATES: [&str; 4] = ["not_submitted", "pending", "approved", "returned"];
 pub use onsite_domain::job::FEEDBACK_CATEGORIES;
 
 #[utoipa::path(
@@ -42,19 +42,19 @@ pub use onsite_domain::job::FEEDBACK_CATEGORIES;
     tag = "review",
     summary = "The review list",
     params(
-        ("status" = Option<String>, Query, description = "derived status: new, assigned, accepted, en_route, on_site, diagnosed, repaired, completed, cancelled"),
-        ("review_state" = Option<String>, Query, description = "not_submitted, pending, approved, returned"),
+        ("status" = Option<String>, Query, description = "derived status", pattern = r"^(new|assigned|accepted|en_route|on_site|diagnosed|repaired|completed|cancelled)?$"),
+        ("review_state" = Option<String>, Query, description = "review state", pattern = r"^(not_submitted|pending|approved|returned)?$"),
         ("technician" = Option<String>, Query, description = "technician account id"),
         ("complaint" = Option<bool>, Query, description = "true or false"),
         ("dap" = Option<bool>, Query, description = "true or false"),
-        ("feedback_category" = Option<String>, Query, description = "product, service or process"),
-        ("customer_tier" = Option<String>, Query, description = "key, general, …"),
-        ("month" = Option<String>, Query, description = "a calendar month, 2026-11 (UTC)"),
-        ("from" = Option<String>, Query, description = "first day included, 2026-11-01"),
-        ("to" = Option<String>, Query, description = "last day included, 2026-11-30"),
+        ("feedback_category" = Option<String>, Query, description = "feedback category", pattern = r"^(product|service|process)?$"),
+        ("customer_tier" = Option<String>, Query, description = "key, general, …", pattern = r"^[\w \-./+#]{0,100}$"),
+        ("month" = Option<String>, Query, description = "a calendar month, 2026-11 (UTC); or from and to", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2]))?$"),
+        ("from" = Option<String>, Query, description = "first day included, 2026-11-01 (with to)", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$"),
+        ("to" = Option<String>, Query, description = "last day included, 2026-11-30 (with from; at most ten years after it)", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$"),
         ("limit" = Option<u32>, Query, description = "1–500, default 50", minimum = 1, maximum = 500),
-        ("offset" = Option<u32>, Query, description = "rows to skip", minimum = 0),
-        ("format" = Option<String>, Query, description = "json (default), csv or xlsx")
+        ("offset" = Option<i64>, Query, description = "rows to skip", minimum = 0, maximum = 4_294_967_295_u64),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
     ),
     responses(
         (status = 200, description = "one page of the review list; format=csv or xlsx gives the table instead", content(
@@ -183,7 +183,7 @@ pub struct ReviewDetail {
     tag = "review",
     summary = "A job's detail, timeline (with each event's receipt and time flags) and edit history",
     params(
-        ("id" = String, Path, description = "job id")
+        ("id" = String, Path, description = "job id", pattern = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
     ),
     responses(
         (status = 200, description = "the detail", body = crate::routes::review::ReviewDetail),

@@ -121,8 +121,8 @@ fn bad_round(message: String) -> ApiError {
     tag = "surveys",
     summary = "Routine survey rounds with returned forms and validity",
     params(
-        ("tier" = Option<String>, Query, description = "customer tier"),
-        ("format" = Option<String>, Query, description = "json (default), csv or xlsx")
+        ("tier" = Option<String>, Query, description = "customer tier", pattern = r"^[\w \-./+#]{0,100}$"),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
     ),
     responses(
         (status = 200, description = "the rounds; format=csv or xlsx gives the table instead", content(
@@ -163,7 +163,7 @@ pub async fn list(
     summary = "A round's report: validity (100 forms), items, competitors (10 forms), previous round",
     params(
         ("id" = String, Path, description = "survey id"),
-        ("format" = Option<String>, Query, description = "json (default), csv or xlsx")
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
     ),
     responses(
         (status = 200, description = "the report; format=csv or xlsx gives the table instead", content(

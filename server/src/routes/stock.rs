@@ -129,7 +129,7 @@ pub async fn restock(
         ("technician" = Option<String>, Query, description = "technician account id"),
         ("sku" = Option<String>, Query),
         ("negative" = Option<bool>, Query, description = "true: only negative balances"),
-        ("format" = Option<String>, Query, description = "json (default), csv or xlsx")
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
     ),
     responses(
         (status = 200, description = "the balances; format=csv or xlsx gives the table instead", content(
@@ -178,7 +178,7 @@ pub async fn list(
     summary = "One technician's van stock and latest restocks",
     params(
         ("technician" = String, Path, description = "technician account id"),
-        ("format" = Option<String>, Query, description = "json (default), csv or xlsx")
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
     ),
     responses(
         (status = 200, description = "the stock; format=csv or xlsx gives the table instead", content(

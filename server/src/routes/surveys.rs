@@ -30,9 +30,9 @@ const OFFICE: &[Role] = &[Role::BackOffice];
     tag = "surveys",
     summary = "The month's reproducible callback sample",
     params(
-        ("month" = String, Query, description = "2026-11"),
+        ("month" = String, Query, description = "2026-11", pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$"),
         ("size" = Option<u32>, Query, description = "1–10000, default 100", minimum = 1, maximum = 10000),
-        ("format" = Option<String>, Query, description = "json (default), csv or xlsx")
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
     ),
     responses(
         (status = 200, description = "the sample; format=csv or xlsx gives the table instead", content(
@@ -90,7 +90,7 @@ pub struct CallbackRequest {
     tag = "surveys",
     summary = "Record a callback survey (回访) form",
     params(
-        ("id" = String, Path, description = "job id")
+        ("id" = String, Path, description = "job id", pattern = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
     ),
     request_body = crate::routes::surveys::CallbackRequest,
     responses(

@@ -137,7 +137,7 @@ pub async fn list(
     summary = "One version of a template",
     params(
         ("id" = String, Path, description = "template id"),
-        ("version" = String, Path, description = "version number")
+        ("version" = i64, Path, description = "version number", minimum = 1)
     ),
     responses(
         (status = 200, description = "the template", body = onsite_domain::reference::FormTemplate),
