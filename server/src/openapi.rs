@@ -112,7 +112,39 @@ impl Modify for Bearer {
 pub fn document() -> Result<String, serde_json::Error> {
     let mut doc = ApiDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").into();
-    doc.to_json()
+    let mut doc = serde_json::to_value(doc)?;
+    allow_empty_query_values(&mut doc);
+    serde_json::to_string(&doc)
+}
+
+/// `Params::take` reads an empty value as absent (forms send `?tier=`), which OpenAPI says
+/// with `allowEmptyValue`: a field utoipa does not have. A required parameter is not
+/// there when empty, so it keeps refusing "".
+fn allow_empty_query_values(doc: &mut serde_json::Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    for operation in paths
+        .values_mut()
+        .filter_map(|i| i.as_object_mut())
+        .flat_map(|i| i.values_mut())
+    {
+        let Some(parameters) = operation
+            .get_mut("parameters")
+            .and_then(|p| p.as_array_mut())
+        else {
+            continue;
+        };
+        for parameter in parameters {
+            let optional = parameter.get("required").and_then(|r| r.as_bool()) != Some(true);
+            if let Some(fields) = parameter.as_object_mut()
+                && fields.get("in").and_then(|i| i.as_str()) == Some("query")
+                && optional
+            {
+                fields.insert("allowEmptyValue".into(), true.into());
+            }
+        }
+    }
 }
 
 /// Bodies that handlers build with `json!`, described here for the document. Each keeps
@@ -362,8 +394,82 @@ mod tests {
             assert!(sat.contains(n), "satisfaction lacks {n}");
         }
         assert!(names("get", "/v1/van-stock").contains("negative"));
+        let month = &doc["paths"]["/v1/surveys/callback-sample"]["get"]["parameters"][0];
+        assert_eq!(
+            (&month["name"], &month["required"]),
+            (&"month".into(), &true.into())
+        );
+        assert!(
+            month["allowEmptyValue"].is_null(),
+            "a required parameter is not there empty"
+        );
+        let limit = &doc["paths"]["/v1/jobs"]["get"]["parameters"];
+        let limit = limit
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["name"] == "limit");
+        assert_eq!(
+            limit.map(|p| &p["allowEmptyValue"]),
+            Some(&Value::Bool(true))
+        );
         assert!(names("get", "/v1/jobs").contains("review_state"));
         let csv = &doc["paths"]["/v1/reports/parts"]["get"]["responses"]["200"]["content"];
         assert!(csv["text/csv"].is_object() && csv["application/json"].is_object());
+    }
+
+    /// The fixed lists the document spells out in patterns are the lists the code checks.
+    #[test]
+    fn fixed_lists_in_the_document_are_the_ones_checked() {
+        let doc = served();
+        let exactly = |list: &[&str]| format!("^({})$", list.join("|"));
+        let or_empty = |list: &[&str]| format!("^({})?$", list.join("|"));
+        let field = |schema: &str, name: &str| {
+            doc["components"]["schemas"][schema]["properties"][name]["pattern"].clone()
+        };
+        let query = |path: &str, name: &str| {
+            doc["paths"][path]["get"]["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|p| p["name"] == name)
+                .map(|p| p["schema"]["pattern"].clone())
+                .unwrap_or_default()
+        };
+        use crate::routes::review::{REVIEW_STATES, STATUSES};
+        use onsite_domain::job::{DEPARTMENTS, FEEDBACK_CATEGORIES};
+        use onsite_store::report::corrective::STATUSES as ACTION_STATUSES;
+        assert_eq!(
+            field("ClassifyRequest", "feedback_category"),
+            exactly(&FEEDBACK_CATEGORIES)
+        );
+        assert_eq!(
+            field("ClassifyRequest", "responsible_department"),
+            exactly(&DEPARTMENTS)
+        );
+        assert_eq!(field("UpdateRequest", "status"), exactly(&ACTION_STATUSES));
+        assert_eq!(
+            field("CreateUser", "role"),
+            exactly(&["technician", "back_office", "admin"])
+        );
+        for path in ["/v1/jobs", "/v1/review/jobs"] {
+            assert_eq!(query(path, "status"), or_empty(&STATUSES), "{path}");
+            assert_eq!(
+                query(path, "review_state"),
+                or_empty(&REVIEW_STATES),
+                "{path}"
+            );
+        }
+        assert_eq!(
+            query("/v1/review/jobs", "feedback_category"),
+            or_empty(&FEEDBACK_CATEGORIES)
+        );
+        assert_eq!(
+            query("/v1/corrective-actions", "status"),
+            or_empty(&ACTION_STATUSES)
+        );
+        for role in ["technician", "back_office", "admin"] {
+            assert!(onsite_domain::Role::parse(role).is_some());
+        }
     }
 }

@@ -35,6 +35,7 @@ fn found(ok: bool) -> Result<(), ApiError> {
 pub struct CreateUser {
     username: String,
     display_name: Option<String>,
+    #[schema(pattern = "^(technician|back_office|admin)$")]
     role: String,
     password: String,
 }
@@ -135,6 +136,7 @@ pub async fn get(
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     display_name: Option<String>,
+    #[schema(pattern = "^(technician|back_office|admin)$")]
     role: Option<String>,
 }
 

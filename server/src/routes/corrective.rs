@@ -26,7 +26,7 @@ const OFFICE: &[Role] = &[Role::BackOffice];
     summary = "Corrective actions (纠正措施)",
     params(
         ("status" = Option<String>, Query, description = "status", pattern = r"^(open|in_progress|done|verified)?$"),
-        ("department" = Option<String>, Query, pattern = r"^[\w \-./+#]{0,100}$"),
+        ("department" = Option<String>, Query, max_length = 100),
         ("job" = Option<String>, Query, description = "job id", pattern = r"^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$"),
         ("overdue" = Option<bool>, Query, description = "true: past due and not verified"),
         ("month" = Option<String>, Query, description = "a calendar month, 2026-11 (UTC); or from and to", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2]))?$"),
@@ -95,6 +95,7 @@ pub struct UpdateRequest {
     owner: Option<String>,
     department: Option<String>,
     due_date: Option<String>,
+    #[schema(pattern = "^(open|in_progress|done|verified)$")]
     status: Option<String>,
     verification: Option<String>,
 }

@@ -244,6 +244,7 @@ pub async fn assign(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewRequest {
+    #[schema(pattern = "^(approved|returned)$")]
     decision: String,
     #[serde(default)]
     comment: String,
@@ -349,7 +350,9 @@ pub async fn list(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClassifyRequest {
+    #[schema(pattern = "^(product|service|process)$")]
     feedback_category: String,
+    #[schema(pattern = "^(rnd|customer_service|production|quality|supply)$")]
     responsible_department: String,
 }
 

@@ -155,8 +155,8 @@ pub async fn create_customer(
     summary = "List customers by name",
     params(
         ("q" = Option<String>, Query, description = "text in the name or phone"),
-        ("tier" = Option<String>, Query, description = "key, general, …", pattern = r"^[\w \-./+#]{0,100}$"),
-        ("region" = Option<String>, Query, pattern = r"^[\w \-./+#]{0,100}$"),
+        ("tier" = Option<String>, Query, description = "key, general, …", max_length = 100),
+        ("region" = Option<String>, Query, max_length = 100),
         ("limit" = Option<u32>, Query, description = "1–500, default 50", minimum = 1, maximum = 500),
         ("offset" = Option<i64>, Query, description = "rows to skip", minimum = 0, maximum = 4_294_967_295_u64),
         ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
@@ -367,7 +367,7 @@ pub async fn create_product(
     summary = "List products",
     params(
         ("customer" = Option<String>, Query, description = "customer id"),
-        ("model" = Option<String>, Query, pattern = r"^[\w \-./+#]{0,100}$"),
+        ("model" = Option<String>, Query, max_length = 100),
         ("serial" = Option<String>, Query, description = "text in the serial number"),
         ("limit" = Option<u32>, Query, description = "1–500, default 50", minimum = 1, maximum = 500),
         ("offset" = Option<i64>, Query, description = "rows to skip", minimum = 0, maximum = 4_294_967_295_u64),

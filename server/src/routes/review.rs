@@ -22,7 +22,7 @@ use crate::error::ApiError;
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 
-const STATUSES: [&str; 9] = [
+pub(crate) const STATUSES: [&str; 9] = [
     "new",
     "assigned",
     "accepted",
@@ -33,7 +33,7 @@ const STATUSES: [&str; 9] = [
     "completed",
     "cancelled",
 ];
-pub(super) const REVIEW_STATES: [&str; 4] = ["not_submitted", "pending", "approved", "returned"];
+pub(crate) const REVIEW_STATES: [&str; 4] = ["not_submitted", "pending", "approved", "returned"];
 pub use onsite_domain::job::FEEDBACK_CATEGORIES;
 
 #[utoipa::path(
@@ -48,7 +48,7 @@ pub use onsite_domain::job::FEEDBACK_CATEGORIES;
         ("complaint" = Option<bool>, Query, description = "true or false"),
         ("dap" = Option<bool>, Query, description = "true or false"),
         ("feedback_category" = Option<String>, Query, description = "feedback category", pattern = r"^(product|service|process)?$"),
-        ("customer_tier" = Option<String>, Query, description = "key, general, …", pattern = r"^[\w \-./+#]{0,100}$"),
+        ("customer_tier" = Option<String>, Query, description = "key, general, …", max_length = 100),
         ("month" = Option<String>, Query, description = "a calendar month, 2026-11 (UTC); or from and to", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2]))?$"),
         ("from" = Option<String>, Query, description = "first day included, 2026-11-01 (with to)", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$"),
         ("to" = Option<String>, Query, description = "last day included, 2026-11-30 (with from; at most ten years after it)", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$"),

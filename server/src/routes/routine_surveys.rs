@@ -121,7 +121,7 @@ fn bad_round(message: String) -> ApiError {
     tag = "surveys",
     summary = "Routine survey rounds with returned forms and validity",
     params(
-        ("tier" = Option<String>, Query, description = "customer tier", pattern = r"^[\w \-./+#]{0,100}$"),
+        ("tier" = Option<String>, Query, description = "customer tier", max_length = 100),
         ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
     ),
     responses(

@@ -27,6 +27,7 @@ const MAX_QUANTITY: i64 = 100_000;
 #[serde(deny_unknown_fields)]
 pub struct LineInput {
     sku: String,
+    #[schema(minimum = 1, maximum = 100_000)]
     quantity: i64,
 }
 
