@@ -51,8 +51,8 @@ pub struct CreateUser {
         (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
         (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
         (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
         (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
@@ -87,8 +87,8 @@ pub async fn create(
     summary = "List accounts",
     responses(
         (status = 200, description = "every account", body = crate::openapi::bodies::UserList),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
     ),
     security(("bearer" = []))
@@ -112,8 +112,8 @@ pub async fn list(State(state): State<AppState>, user: AuthUser) -> Result<Json<
     ),
     responses(
         (status = 200, description = "the account", body = onsite_store::repo::accounts::Account),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 404, description = "no such record", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
     ),
@@ -154,8 +154,8 @@ pub struct UpdateUser {
         (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
         (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
         (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 404, description = "no such record", body = crate::error::ErrorBody),
         (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
@@ -231,8 +231,8 @@ async fn set_disabled(
     ),
     responses(
         (status = 204, description = "disabled"),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 404, description = "no such record", body = crate::error::ErrorBody),
         (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
@@ -257,8 +257,8 @@ pub async fn disable(
     ),
     responses(
         (status = 204, description = "enabled"),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 404, description = "no such record", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
     ),
@@ -292,8 +292,8 @@ pub struct ResetPassword {
         (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
         (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
         (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 404, description = "no such record", body = crate::error::ErrorBody),
         (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
@@ -329,8 +329,8 @@ pub async fn reset_password(
     ),
     responses(
         (status = 204, description = "deleted"),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 404, description = "no such record", body = crate::error::ErrorBody),
         (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
@@ -367,8 +367,8 @@ pub async fn delete(
     ),
     responses(
         (status = 200, description = "the devices", body = crate::openapi::bodies::DeviceList),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 404, description = "no such record", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
     ),
@@ -411,8 +411,8 @@ pub struct RevokeDevice {
         (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
         (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
         (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 404, description = "no such record", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
     ),

@@ -66,8 +66,8 @@ fn tokens(
         (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
         (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
         (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "invalid_credentials: wrong username or password, or a disabled account", body = crate::error::ErrorBody),
+        (status = 403, description = "device_revoked: an administrator revoked this device", body = crate::error::ErrorBody),
         (status = 429, description = "too many attempts: Retry-After says when to try again", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
     ),
@@ -134,7 +134,7 @@ pub struct RefreshRequest {
         (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
         (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
         (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
+        (status = 401, description = "invalid_refresh, refresh_reused, account_disabled, device_revoked or device_wiped", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
     ),
 )]

@@ -27,8 +27,8 @@ const TOKEN_EXPIRED: u16 = 4001;
     responses(
         (status = 101, description = "switched to the WebSocket protocol; text messages are JSON notices"),
         (status = 400, description = "not a WebSocket upgrade request"),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "administrators do not sync, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "administrators do not sync", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
     ),
     security(("bearer" = []))

@@ -55,8 +55,8 @@ pub struct QuarantineList {
     summary = "Jobs set aside because their stored document cannot be used",
     responses(
         (status = 200, description = "every job set aside", body = crate::routes::quarantine::QuarantineList),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
     ),
     security(("bearer" = []))

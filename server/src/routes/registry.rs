@@ -112,8 +112,8 @@ pub struct NewCustomer {
         (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
         (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
         (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
         (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
@@ -168,8 +168,8 @@ pub async fn create_customer(
             (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         )),
         (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
     ),
     security(("bearer" = []))
@@ -211,8 +211,8 @@ pub async fn list_customers(
     responses(
         (status = 200, description = "the customer", body = onsite_store::repo::reference::CustomerRecord),
         (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 404, description = "no such record", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
     ),
@@ -258,8 +258,8 @@ pub struct CustomerPatch {
         (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
         (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
         (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 404, description = "no such record", body = crate::error::ErrorBody),
         (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
@@ -325,8 +325,8 @@ pub struct NewProduct {
         (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
         (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
         (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 404, description = "no such record", body = crate::error::ErrorBody),
         (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
         (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
@@ -380,8 +380,8 @@ pub async fn create_product(
             (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         )),
         (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
     ),
     security(("bearer" = []))
@@ -423,8 +423,8 @@ pub async fn list_products(
     responses(
         (status = 200, description = "the product", body = onsite_store::repo::reference::ProductRecord),
         (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 404, description = "no such record", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
     ),
@@ -467,8 +467,8 @@ pub struct ProductPatch {
         (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
         (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
         (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 404, description = "no such record", body = crate::error::ErrorBody),
         (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)

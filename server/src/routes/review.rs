@@ -63,8 +63,8 @@ pub use onsite_domain::job::FEEDBACK_CATEGORIES;
             (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         )),
         (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 404, description = "no such record", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
     ),
@@ -188,8 +188,8 @@ pub struct ReviewDetail {
     responses(
         (status = 200, description = "the detail", body = crate::routes::review::ReviewDetail),
         (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 404, description = "no such record", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
     ),

@@ -54,8 +54,8 @@ pub struct CreateSurvey {
         (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
         (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
         (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
         (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
@@ -131,8 +131,8 @@ fn bad_round(message: String) -> ApiError {
             (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         )),
         (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
     ),
     security(("bearer" = []))
@@ -172,8 +172,8 @@ pub async fn list(
             (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         )),
         (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 404, description = "no such record", body = crate::error::ErrorBody),
         (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
     ),
@@ -235,8 +235,8 @@ pub struct RecordResponse {
         (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
         (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
         (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
-        (status = 401, description = "no valid access token", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not do this, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
         (status = 404, description = "no such record", body = crate::error::ErrorBody),
         (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
         (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),

@@ -91,8 +91,8 @@ impl axum::extract::FromRequestParts<AppState> for SyncCaller {
     responses(
         (status = 200, description = "a CBOR response frame", content((Vec<u8> = "application/vnd.onsite.sync"))),
         (status = 400, description = "a frame that cannot be read: a CBOR error frame", content((Vec<u8> = "application/vnd.onsite.sync"))),
-        (status = 401, description = "no valid access token, or the device is to erase its data", body = crate::error::ErrorBody),
-        (status = 403, description = "the role may not sync, or the device is revoked", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed (JSON); device_wiped after a revoked device's last upload (a CBOR error frame)", content((crate::error::ErrorBody = "application/json"), (Vec<u8> = "application/vnd.onsite.sync"))),
+        (status = 403, description = "a change the write policy refuses (forbidden, read_only): a CBOR error frame", content((Vec<u8> = "application/vnd.onsite.sync"))),
         (status = 413, description = "the frame is too large"),
         (status = 415, description = "not sent as application/vnd.onsite.sync: a CBOR error frame", content((Vec<u8> = "application/vnd.onsite.sync"))),
         (status = 500, description = "the server could not complete the request: a CBOR error frame", content((Vec<u8> = "application/vnd.onsite.sync")))
