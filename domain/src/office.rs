@@ -58,7 +58,7 @@ impl OfficeError {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerInput {
     #[serde(default)]
@@ -98,7 +98,7 @@ impl CustomerInput {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductInput {
     pub model: String,
@@ -111,7 +111,7 @@ pub struct ProductInput {
 /// (`customer_id`), and so is the product (`product` or `product_id`); a `product_id`
 /// alone also gives its customer. Records from the registry are copied into the job: the
 /// job keeps them as they were when it was made.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateJob {
     pub customer: Option<CustomerInput>,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::forms::{DEFAULT_TEMPLATE_ID, DEFAULT_TEMPLATE_ITEMS, DEFAULT_TEMPLATE_VERSION};
 
 /// One part of the catalog (配件目录).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CatalogItem {
     pub sku: String,
     pub name: String,
@@ -23,7 +23,7 @@ pub struct CatalogItem {
 
 /// A versioned satisfaction form template. A published version never changes; an answered
 /// form names the template id and version it was answered on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FormTemplate {
     pub id: String,
     pub version: i64,
@@ -37,7 +37,7 @@ pub struct FormTemplate {
 }
 
 /// One item of a [`FormTemplate`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FormItem {
     pub id: String,
     pub label_zh: String,

@@ -3,7 +3,21 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+
+/// The body of every JSON error answer: `{"error": {"code", "message"}}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, for programs: `bad_request`, `not_found`, `unauthorized`, `forbidden`, …
+    pub code: String,
+    /// For people; may change.
+    pub message: String,
+}
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -63,7 +77,12 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Json(json!({ "error": { "code": self.code, "message": self.message } }));
+        let body = Json(ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message,
+            },
+        });
         let mut response = (self.status, body).into_response();
         if let Some(secs) = self.retry_after
             && let Ok(value) = secs.to_string().parse()

@@ -1,574 +1,272 @@
-//! The OpenAPI description of the JSON API, served at `/openapi.json`.
+//! The OpenAPI description of the HTTP API, served at `/openapi.json`.
 //!
-//! Built from one table rather than annotations on each handler: the handlers validate
-//! their query strings by hand (to refuse unknown parameters), so the parameter lists live
-//! here, next to each other, where a reviewer can compare them with the README.
+//! Each handler carries its own `#[utoipa::path]` (method, path, parameters, body,
+//! every status it answers); the router is built from those same attributes
+//! (`utoipa_axum::routes!` in `routes/mod.rs`), so a route's method and path exist once.
+//! This list of paths is the one thing kept by hand: the tests below fail when it and the
+//! router differ.
 
-use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, Paths};
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApiBuilder, Required, Response};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
-/// A period: `month`, or `from` and `to`.
-const PERIOD: &[(&str, &str)] = &[
-    ("month", "a calendar month, 2026-11 (UTC)"),
-    ("from", "first day included, 2026-11-01"),
-    ("to", "last day included, 2026-11-30"),
-];
-const PAGE: &[(&str, &str)] = &[
-    ("limit", "1–500, default 50"),
-    ("offset", "rows to skip"),
-    ("format", "json (default), csv or xlsx"),
-];
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(
+        title = "Onsite",
+        description = "Offline-first field service: sync, accounts, back office, reports."
+    ),
+    paths(
+        crate::routes::auth::login,
+        crate::routes::auth::refresh,
+        crate::routes::auth::logout,
+        crate::routes::admin::create,
+        crate::routes::admin::list,
+        crate::routes::admin::get,
+        crate::routes::admin::update,
+        crate::routes::admin::delete,
+        crate::routes::admin::disable,
+        crate::routes::admin::enable,
+        crate::routes::admin::reset_password,
+        crate::routes::admin::devices,
+        crate::routes::admin::revoke_device,
+        crate::routes::jobs::create,
+        crate::routes::jobs::list,
+        crate::routes::jobs::get,
+        crate::routes::jobs::assign,
+        crate::routes::jobs::review,
+        crate::routes::jobs::classify,
+        crate::routes::jobs::cancel,
+        crate::routes::surveys::record,
+        crate::routes::review::list,
+        crate::routes::review::detail,
+        crate::routes::quarantine::list,
+        crate::routes::reports::satisfaction,
+        crate::routes::reports::service_levels,
+        crate::routes::reports::parts_report,
+        crate::routes::reports::add_batch,
+        crate::routes::corrective::list,
+        crate::routes::corrective::update,
+        crate::routes::surveys::sample,
+        crate::routes::routine_surveys::create,
+        crate::routes::routine_surveys::list,
+        crate::routes::routine_surveys::report,
+        crate::routes::routine_surveys::record,
+        crate::routes::registry::create_customer,
+        crate::routes::registry::list_customers,
+        crate::routes::registry::get_customer,
+        crate::routes::registry::update_customer,
+        crate::routes::registry::create_product,
+        crate::routes::registry::list_products,
+        crate::routes::registry::get_product,
+        crate::routes::registry::update_product,
+        crate::routes::catalog::create,
+        crate::routes::catalog::list,
+        crate::routes::catalog::get,
+        crate::routes::catalog::update,
+        crate::routes::templates::publish,
+        crate::routes::templates::list,
+        crate::routes::templates::get,
+        crate::routes::stock::list,
+        crate::routes::stock::technician,
+        crate::routes::stock::restock,
+        crate::routes::sync::sync,
+        crate::routes::live::live,
+        crate::routes::healthz,
+        crate::routes::openapi,
+    ),
+    components(schemas(crate::error::ErrorBody)),
+    modifiers(&Bearer),
+    tags(
+        (name = "auth", description = "Sign-in and tokens"),
+        (name = "admin", description = "Accounts and devices (administrators)"),
+        (name = "jobs", description = "Back-office jobs"),
+        (name = "review", description = "Reviewing submitted jobs"),
+        (name = "reports", description = "Reports, with csv and xlsx exports"),
+        (name = "corrective actions", description = "Corrective actions (纠正措施)"),
+        (name = "surveys", description = "Callback and routine satisfaction surveys"),
+        (name = "registry", description = "Customers and products"),
+        (name = "parts", description = "Parts catalog and van stock"),
+        (name = "forms", description = "Form templates"),
+        (name = "sync", description = "The devices' binary sync protocol and live notices"),
+        (name = "meta", description = "Liveness and this document")
+    )
+)]
+pub struct ApiDoc;
 
-struct Endpoint {
-    method: HttpMethod,
-    path: &'static str,
-    tag: &'static str,
-    summary: &'static str,
-    query: &'static [&'static [(&'static str, &'static str)]],
-}
+/// The `bearer` scheme the secured operations name: an access token from `/v1/auth/login`.
+#[derive(Debug)]
+struct Bearer;
 
-const fn ep(
-    method: HttpMethod,
-    path: &'static str,
-    tag: &'static str,
-    summary: &'static str,
-    query: &'static [&'static [(&'static str, &'static str)]],
-) -> Endpoint {
-    Endpoint {
-        method,
-        path,
-        tag,
-        summary,
-        query,
+impl Modify for Bearer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.bearer_format = Some("JWT".into());
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("bearer", SecurityScheme::Http(scheme));
     }
-}
-
-use HttpMethod::{Delete, Get, Patch, Post};
-
-const ENDPOINTS: &[Endpoint] = &[
-    ep(
-        Post,
-        "/v1/auth/login",
-        "auth",
-        "sign in: username, password, device_id",
-        &[],
-    ),
-    ep(
-        Post,
-        "/v1/auth/refresh",
-        "auth",
-        "rotate a refresh token",
-        &[],
-    ),
-    ep(Post, "/v1/auth/logout", "auth", "end a sign-in", &[]),
-    ep(Post, "/v1/admin/users", "admin", "create an account", &[]),
-    ep(Get, "/v1/admin/users", "admin", "list accounts", &[]),
-    ep(Get, "/v1/admin/users/{id}", "admin", "one account", &[]),
-    ep(
-        Patch,
-        "/v1/admin/users/{id}",
-        "admin",
-        "change display name or role",
-        &[],
-    ),
-    ep(
-        Delete,
-        "/v1/admin/users/{id}",
-        "admin",
-        "delete an account",
-        &[],
-    ),
-    ep(
-        Post,
-        "/v1/admin/users/{id}/disable",
-        "admin",
-        "disable an account",
-        &[],
-    ),
-    ep(
-        Post,
-        "/v1/admin/users/{id}/enable",
-        "admin",
-        "enable an account",
-        &[],
-    ),
-    ep(
-        Post,
-        "/v1/admin/users/{id}/password",
-        "admin",
-        "reset a password",
-        &[],
-    ),
-    ep(
-        Get,
-        "/v1/admin/users/{id}/devices",
-        "admin",
-        "an account's devices",
-        &[],
-    ),
-    ep(
-        Post,
-        "/v1/admin/users/{id}/devices/{device_id}/revoke",
-        "admin",
-        "revoke a device, optionally wiping it",
-        &[],
-    ),
-    ep(
-        Post,
-        "/v1/sync",
-        "sync",
-        "the sync protocol (binary frames, docs/protocol.md)",
-        &[],
-    ),
-    ep(Post, "/v1/jobs", "jobs", "create a job", &[]),
-    ep(
-        Get,
-        "/v1/jobs",
-        "jobs",
-        "list jobs",
-        &[&[
-            ("status", ""),
-            ("review_state", ""),
-            ("assignee", ""),
-            ("limit", ""),
-            ("offset", ""),
-        ]],
-    ),
-    ep(
-        Get,
-        "/v1/jobs/{id}",
-        "jobs",
-        "one job with its whole document",
-        &[],
-    ),
-    ep(
-        Post,
-        "/v1/jobs/{id}/assign",
-        "jobs",
-        "assign or reassign",
-        &[],
-    ),
-    ep(
-        Post,
-        "/v1/jobs/{id}/review",
-        "review",
-        "approve, or return with a comment",
-        &[],
-    ),
-    ep(
-        Post,
-        "/v1/jobs/{id}/classify",
-        "jobs",
-        "set the feedback category and responsible department",
-        &[],
-    ),
-    ep(
-        Post,
-        "/v1/jobs/{id}/cancel",
-        "jobs",
-        "cancel a job not yet completed",
-        &[],
-    ),
-    ep(
-        Post,
-        "/v1/jobs/{id}/callback",
-        "surveys",
-        "record a callback survey (回访) form",
-        &[],
-    ),
-    ep(
-        Get,
-        "/v1/review/jobs",
-        "review",
-        "the review list",
-        &[
-            &[
-                ("status", "derived status"),
-                ("review_state", "not_submitted, pending, approved, returned"),
-                ("technician", "technician account id"),
-                ("complaint", "true or false"),
-                ("dap", "true or false"),
-                ("feedback_category", "product, service or process"),
-                ("customer_tier", "key, general, …"),
-            ],
-            PERIOD,
-            PAGE,
-        ],
-    ),
-    ep(
-        Get,
-        "/v1/review/jobs/{id}",
-        "review",
-        "a job's detail, timeline (with each event's receipt and time flags) and edit history",
-        &[],
-    ),
-    ep(
-        Get,
-        "/v1/quarantine",
-        "jobs",
-        "jobs set aside because their stored document cannot be used",
-        &[],
-    ),
-    ep(
-        Get,
-        "/v1/reports/satisfaction",
-        "reports",
-        "satisfaction degree, rate and overall (满意度)",
-        &[
-            PERIOD,
-            &[
-                (
-                    "group_by",
-                    "none, technician, customer_tier, product_model, region, month",
-                ),
-                ("technician", ""),
-                ("customer_tier", ""),
-                ("product_model", ""),
-                ("region", ""),
-                ("trend_months", "1–60, default 12"),
-                ("lowest", "1–20, default 3"),
-                ("export", "groups, items or trend"),
-                ("format", "json, csv or xlsx"),
-            ],
-        ],
-    ),
-    ep(
-        Get,
-        "/v1/reports/service-levels",
-        "reports",
-        "share of jobs meeting each clock, and jobs whose device times are in doubt",
-        &[
-            PERIOD,
-            &[
-                ("group_by", "none, technician, month"),
-                ("technician", ""),
-                ("complaint", "true or false"),
-                ("response_hours", "target override"),
-                ("arrival_near_hours", ""),
-                ("arrival_far_hours", ""),
-                ("diagnosis_hours", ""),
-                ("handling_minutes", "average handling target"),
-                ("format", "json, csv or xlsx"),
-            ],
-        ],
-    ),
-    ep(
-        Get,
-        "/v1/reports/parts",
-        "reports",
-        "parts consumption and remaining coefficient (剩余系数)",
-        &[
-            PERIOD,
-            &[
-                ("product_model", ""),
-                ("sku", ""),
-                ("export", "consumption or remaining"),
-                ("format", "json, csv or xlsx"),
-            ],
-        ],
-    ),
-    ep(
-        Post,
-        "/v1/parts/batches",
-        "reports",
-        "record a purchased batch of a part for a model",
-        &[],
-    ),
-    ep(
-        Get,
-        "/v1/corrective-actions",
-        "corrective actions",
-        "corrective actions (纠正措施)",
-        &[
-            &[
-                ("status", "open, in_progress, done, verified"),
-                ("department", ""),
-                ("job", "job id"),
-                ("overdue", "true: past due and not verified"),
-            ],
-            PERIOD,
-            PAGE,
-        ],
-    ),
-    ep(
-        Patch,
-        "/v1/corrective-actions/{id}",
-        "corrective actions",
-        "update owner, department, due date, status, verification",
-        &[],
-    ),
-    ep(
-        Get,
-        "/v1/surveys/callback-sample",
-        "surveys",
-        "the month's reproducible callback sample",
-        &[&[
-            ("month", "2026-11, required"),
-            ("size", "1–10000, default 100"),
-            ("format", "json, csv or xlsx"),
-        ]],
-    ),
-    ep(
-        Post,
-        "/v1/customers",
-        "registry",
-        "register a customer (id optional: a UUID is made)",
-        &[],
-    ),
-    ep(
-        Get,
-        "/v1/customers",
-        "registry",
-        "list customers by name",
-        &[
-            &[
-                ("q", "text in the name or phone"),
-                ("tier", "key, general, …"),
-                ("region", ""),
-            ],
-            PAGE,
-        ],
-    ),
-    ep(Get, "/v1/customers/{id}", "registry", "one customer", &[]),
-    ep(
-        Patch,
-        "/v1/customers/{id}",
-        "registry",
-        "change a customer (jobs keep their own copy)",
-        &[],
-    ),
-    ep(
-        Post,
-        "/v1/products",
-        "registry",
-        "register a customer's product (model, serial, purchase date)",
-        &[],
-    ),
-    ep(
-        Get,
-        "/v1/products",
-        "registry",
-        "list products",
-        &[
-            &[
-                ("customer", "customer id"),
-                ("model", ""),
-                ("serial", "text in the serial number"),
-            ],
-            PAGE,
-        ],
-    ),
-    ep(Get, "/v1/products/{id}", "registry", "one product", &[]),
-    ep(
-        Patch,
-        "/v1/products/{id}",
-        "registry",
-        "change a product",
-        &[],
-    ),
-    ep(
-        Post,
-        "/v1/parts/catalog",
-        "parts",
-        "add a part to the catalog (syncs to devices)",
-        &[],
-    ),
-    ep(
-        Get,
-        "/v1/parts/catalog",
-        "parts",
-        "the parts catalog by SKU",
-        &[&[
-            ("active", "true or false"),
-            ("q", "text in the SKU or name"),
-            ("limit", "1–1000, default 100"),
-            ("offset", "rows to skip"),
-            ("format", "json (default), csv or xlsx"),
-        ]],
-    ),
-    ep(Get, "/v1/parts/catalog/{sku}", "parts", "one part", &[]),
-    ep(
-        Patch,
-        "/v1/parts/catalog/{sku}",
-        "parts",
-        "change name, unit price, billable or active (syncs to devices)",
-        &[],
-    ),
-    ep(
-        Post,
-        "/v1/form-templates",
-        "forms",
-        "publish the next version of a template, or a new template (syncs to devices)",
-        &[],
-    ),
-    ep(
-        Get,
-        "/v1/form-templates",
-        "forms",
-        "every version of every template, the built-in csat-onsite v1 first",
-        &[&[("id", "one template's versions")]],
-    ),
-    ep(
-        Get,
-        "/v1/form-templates/{id}/{version}",
-        "forms",
-        "one version of a template",
-        &[],
-    ),
-    ep(
-        Get,
-        "/v1/van-stock",
-        "parts",
-        "van stock of every technician, negative balances flagged",
-        &[&[
-            ("technician", "technician account id"),
-            ("sku", ""),
-            ("negative", "true: only negative balances"),
-            ("format", "json (default), csv or xlsx"),
-        ]],
-    ),
-    ep(
-        Get,
-        "/v1/van-stock/{technician}",
-        "parts",
-        "one technician's van stock and latest restocks",
-        &[&[("format", "json (default), csv or xlsx")]],
-    ),
-    ep(
-        Post,
-        "/v1/van-stock/{technician}/restock",
-        "parts",
-        "restock a van: {\"lines\": [{\"sku\", \"quantity\" > 0}], \"note\"?}",
-        &[],
-    ),
-    ep(
-        Post,
-        "/v1/surveys/routine",
-        "surveys",
-        "open a routine survey (定期满意度调查) round: tier, round (key 2026-Q3, general 2026-H2), title",
-        &[],
-    ),
-    ep(
-        Get,
-        "/v1/surveys/routine",
-        "surveys",
-        "routine survey rounds with returned forms and validity",
-        &[&[("tier", "customer tier"), ("format", "json, csv or xlsx")]],
-    ),
-    ep(
-        Get,
-        "/v1/surveys/routine/{id}",
-        "surveys",
-        "a round's report: validity (100 forms), items, competitors (10 forms), previous round",
-        &[&[("format", "json, csv or xlsx")]],
-    ),
-    ep(
-        Post,
-        "/v1/surveys/routine/{id}/responses",
-        "surveys",
-        "record a returned form: customer, competitor?, respondent?, answers, comments, suggestion",
-        &[],
-    ),
-    ep(
-        Get,
-        "/v1/sync/live",
-        "sync",
-        "WebSocket of live notices: `ready`, then `changed` when a sync would bring something",
-        &[],
-    ),
-    ep(Get, "/healthz", "health", "liveness", &[]),
-];
-
-fn path_params(path: &str) -> impl Iterator<Item = &str> {
-    path.split('/')
-        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
 }
 
 /// The document, as JSON text.
 pub fn document() -> Result<String, serde_json::Error> {
-    let mut paths = Paths::new();
-    for e in ENDPOINTS {
-        let mut op = OperationBuilder::new()
-            .tag(e.tag)
-            .summary(Some(e.summary))
-            .response(
-                "200",
-                Response::new("success (201 for creations, 204 for no content)"),
-            )
-            .response(
-                "400",
-                Response::new("bad input: {\"error\": {\"code\", \"message\"}}; nothing changed"),
-            )
-            .response("401", Response::new("no valid access token"))
-            .response("403", Response::new("the role may not do this"))
-            .response("404", Response::new("unknown id"));
-        if e.path != "/healthz" && e.path != "/v1/auth/login" {
-            op = op.security(SecurityRequirement::new("bearer", Vec::<String>::new()));
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").into();
+    let mut doc = serde_json::to_value(doc)?;
+    allow_empty_query_values(&mut doc);
+    serde_json::to_string(&doc)
+}
+
+/// `Params::take` reads an empty value as absent (forms send `?tier=`), which OpenAPI says
+/// with `allowEmptyValue`: a field utoipa does not have. A required parameter is not
+/// there when empty, so it keeps refusing "".
+fn allow_empty_query_values(doc: &mut serde_json::Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    for operation in paths
+        .values_mut()
+        .filter_map(|i| i.as_object_mut())
+        .flat_map(|i| i.values_mut())
+    {
+        let Some(parameters) = operation
+            .get_mut("parameters")
+            .and_then(|p| p.as_array_mut())
+        else {
+            continue;
+        };
+        for parameter in parameters {
+            let optional = parameter.get("required").and_then(|r| r.as_bool()) != Some(true);
+            if let Some(fields) = parameter.as_object_mut()
+                && fields.get("in").and_then(|i| i.as_str()) == Some("query")
+                && optional
+            {
+                fields.insert("allowEmptyValue".into(), true.into());
+            }
         }
-        for name in path_params(e.path) {
-            op = op.parameter(
-                ParameterBuilder::new()
-                    .name(name)
-                    .parameter_in(ParameterIn::Path)
-                    .required(Required::True)
-                    .build(),
-            );
-        }
-        for (name, description) in e.query.iter().flat_map(|group| group.iter()) {
-            op = op.parameter(
-                ParameterBuilder::new()
-                    .name(*name)
-                    .parameter_in(ParameterIn::Query)
-                    .required(Required::False)
-                    .description((!description.is_empty()).then_some(*description))
-                    .build(),
-            );
-        }
-        paths.add_path_operation(e.path, vec![e.method.clone()], op.build());
     }
-    let components = ComponentsBuilder::new()
-        .security_scheme(
-            "bearer",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-        )
-        .build();
-    OpenApiBuilder::new()
-        .info(
-            InfoBuilder::new()
-                .title("Onsite")
-                .version(env!("CARGO_PKG_VERSION"))
-                .description(Some(
-                    "Offline-first field service: sync, accounts, back office, reports.",
-                ))
-                .build(),
-        )
-        .paths(paths)
-        .components(Some(components))
-        .build()
-        .to_json()
+}
+
+/// Bodies that handlers build with `json!`, described here for the document. Each keeps
+/// the field names of its handler; the schemathesis run (tests/schemathesis) checks real
+/// answers against them.
+pub mod bodies {
+    use onsite_domain::reference::{CatalogItem, FormTemplate};
+    use onsite_store::repo::accounts::{Account, DeviceInfo};
+    use onsite_store::repo::jobs::ReviewRow;
+    use onsite_store::repo::reference::{Balance, CustomerRecord, ProductRecord, Restock};
+    use utoipa::ToSchema;
+
+    #[derive(Debug, ToSchema)]
+    pub struct UserList {
+        pub users: Vec<Account>,
+    }
+
+    #[derive(Debug, ToSchema)]
+    pub struct DeviceList {
+        pub devices: Vec<DeviceInfo>,
+    }
+
+    #[derive(Debug, ToSchema)]
+    pub struct ReviewPage {
+        pub jobs: Vec<ReviewRow>,
+        /// Rows matching in all.
+        pub total: u64,
+        pub limit: u32,
+        pub offset: u32,
+    }
+
+    #[derive(Debug, ToSchema)]
+    pub struct CustomerPage {
+        pub customers: Vec<CustomerRecord>,
+        pub total: i64,
+        pub limit: u32,
+        pub offset: u32,
+    }
+
+    #[derive(Debug, ToSchema)]
+    pub struct ProductPage {
+        pub products: Vec<ProductRecord>,
+        pub total: i64,
+        pub limit: u32,
+        pub offset: u32,
+    }
+
+    #[derive(Debug, ToSchema)]
+    pub struct CatalogPage {
+        pub parts: Vec<CatalogItem>,
+        pub total: i64,
+        pub limit: u32,
+        pub offset: u32,
+    }
+
+    #[derive(Debug, ToSchema)]
+    pub struct TemplateList {
+        pub templates: Vec<FormTemplate>,
+    }
+
+    #[derive(Debug, ToSchema)]
+    pub struct StockList {
+        pub lines: Vec<Balance>,
+        /// How many of the lines are negative.
+        pub negative: u64,
+    }
+
+    #[derive(Debug, ToSchema)]
+    pub struct TechnicianStock {
+        pub technician_id: String,
+        pub lines: Vec<Balance>,
+        /// How many of the lines are negative.
+        pub negative: u64,
+        /// The latest restocks, newest first.
+        pub restocks: Vec<Restock>,
+    }
+
+    #[derive(Debug, ToSchema)]
+    pub struct Restocked {
+        pub technician_id: String,
+        /// Ids of the ledger rows written, one a line.
+        pub restocks: Vec<i64>,
+        /// The technician's balances after the restock.
+        pub lines: Vec<Balance>,
+    }
+
+    #[derive(Debug, ToSchema)]
+    pub struct RecordedResponse {
+        pub id: String,
+        pub survey_id: String,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
 
-    /// Every (method, path) the router serves, read from its source.
-    fn routed() -> BTreeSet<(String, String)> {
-        let source = include_str!("routes/mod.rs");
+    use serde_json::Value;
+
+    /// Operations a caller may use without an access token. Refresh and logout take the
+    /// refresh token in the body: a bearer requirement there would be a lie.
+    const PUBLIC: &[(&str, &str)] = &[
+        ("post", "/v1/auth/login"),
+        ("post", "/v1/auth/refresh"),
+        ("post", "/v1/auth/logout"),
+        ("get", "/healthz"),
+        ("get", "/openapi.json"),
+    ];
+
+    fn json(doc: &utoipa::openapi::OpenApi) -> Value {
+        serde_json::to_value(doc).expect("the document is JSON")
+    }
+
+    fn served() -> Value {
+        serde_json::from_str(&super::document().expect("document")).expect("JSON")
+    }
+
+    fn operations(doc: &Value) -> BTreeSet<(String, String)> {
         let mut out = BTreeSet::new();
-        for chunk in source.split(".route(").skip(1) {
-            let path = chunk.split('"').nth(1).unwrap().to_string();
-            for method in ["get", "post", "patch", "delete", "put"] {
-                let call = format!("{method}(");
-                let mut rest = chunk;
-                while let Some(at) = rest.find(&call) {
-                    let before = rest[..at].chars().next_back();
-                    if !before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
-                        out.insert((method.to_uppercase(), path.clone()));
-                    }
-                    rest = &rest[at + call.len()..];
-                }
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for method in item.as_object().expect("path item").keys() {
+                out.insert((method.clone(), path.clone()));
             }
         }
         out
@@ -576,48 +274,202 @@ mod tests {
 
     #[test]
     fn the_document_describes_exactly_the_routes_served() {
-        let doc: serde_json::Value = serde_json::from_str(&super::document().unwrap()).unwrap();
-        let mut described = BTreeSet::new();
-        for (path, item) in doc["paths"].as_object().unwrap() {
-            for method in item.as_object().unwrap().keys() {
-                described.insert((method.to_uppercase(), path.clone()));
-            }
-        }
-        let mut served = routed();
-        // The document itself.
-        assert!(served.remove(&("GET".to_string(), "/openapi.json".to_string())));
-        assert!(served.len() > 50, "{served:?}");
-        assert_eq!(served, described);
+        let routed = operations(&json(crate::routes::table(1, 1).get_openapi()));
+        let described = operations(&served());
+        assert!(routed.len() > 50, "{routed:?}");
+        let missing: Vec<_> = routed.difference(&described).collect();
+        let extra: Vec<_> = described.difference(&routed).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "routed but not in ApiDoc: {missing:?}; in ApiDoc but not routed: {extra:?}"
+        );
     }
 
     #[test]
-    fn every_endpoint_is_described_once() {
-        let doc: serde_json::Value = serde_json::from_str(&super::document().unwrap()).unwrap();
+    fn every_operation_documents_its_success_and_401_where_secured() {
+        let doc = served();
         assert_eq!(
             doc["openapi"].as_str().map(|v| v.starts_with('3')),
             Some(true)
         );
-        let sat = &doc["paths"]["/v1/reports/satisfaction"]["get"];
-        let names: Vec<&str> = sat["parameters"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["name"].as_str().unwrap())
-            .collect();
-        assert!(names.contains(&"group_by") && names.contains(&"month"));
-        let detail = &doc["paths"]["/v1/review/jobs/{id}"]["get"];
-        assert_eq!(detail["parameters"][0]["in"], "path");
-        let stock = &doc["paths"]["/v1/van-stock"]["get"];
+        assert!(doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer");
+        for (method, path) in operations(&doc) {
+            let op = &doc["paths"][&path][&method];
+            let responses = op["responses"].as_object().expect("responses");
+            assert!(
+                responses.keys().any(|s| s.starts_with('2') || s == "101"),
+                "{method} {path}: no success status"
+            );
+            assert!(op["summary"].is_string(), "{method} {path}: no summary");
+            assert!(op["tags"][0].is_string(), "{method} {path}: no tag");
+            let public = PUBLIC.contains(&(method.as_str(), path.as_str()));
+            let security = op["security"].as_array().map(Vec::len).unwrap_or(0);
+            if public {
+                assert_eq!(security, 0, "{method} {path} is public");
+            } else {
+                assert_eq!(
+                    op["security"][0]["bearer"],
+                    serde_json::json!([]),
+                    "{method} {path}: not bearer-secured"
+                );
+                assert!(
+                    responses.contains_key("401"),
+                    "{method} {path}: secured without 401"
+                );
+            }
+            for name in path
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            {
+                let described = op["parameters"]
+                    .as_array()
+                    .is_some_and(|ps| ps.iter().any(|p| p["name"] == name && p["in"] == "path"));
+                assert!(described, "{method} {path}: path parameter {name}");
+            }
+            if op["requestBody"]["content"]["application/json"].is_object() {
+                for status in ["400", "415"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path}: a JSON body without {status}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn errors_are_described_by_the_error_body() {
+        let doc = served();
+        let error = &doc["components"]["schemas"]["ErrorBody"];
+        assert_eq!(error["required"], serde_json::json!(["error"]));
+        for (method, path) in operations(&doc) {
+            for (status, response) in doc["paths"][&path][&method]["responses"]
+                .as_object()
+                .expect("responses")
+            {
+                let Some(schema) = response["content"]["application/json"]["schema"].as_object()
+                else {
+                    continue;
+                };
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert_eq!(
+                        schema.get("$ref").and_then(Value::as_str),
+                        Some("#/components/schemas/ErrorBody"),
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sync_is_described_with_its_wire_content_type() {
+        let doc = served();
+        let sync = &doc["paths"]["/v1/sync"]["post"];
+        let ct = onsite_sync::wire::CONTENT_TYPE;
+        assert!(sync["requestBody"]["content"][ct].is_object(), "{sync}");
         assert!(
-            stock["parameters"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|p| p["name"] == "negative")
+            sync["responses"]["200"]["content"][ct].is_object(),
+            "{sync}"
         );
-        assert!(doc["paths"]["/v1/van-stock/{technician}/restock"]["post"].is_object());
-        assert!(doc["paths"]["/v1/parts/catalog/{sku}"]["patch"].is_object());
-        assert!(doc["paths"]["/v1/form-templates/{id}/{version}"]["get"].is_object());
-        assert!(doc["paths"]["/v1/customers/{id}"]["patch"].is_object());
+        assert!(doc["paths"]["/v1/sync/live"]["get"]["responses"]["101"].is_object());
+    }
+
+    #[test]
+    fn the_query_parameters_the_handlers_take_are_described() {
+        let doc = served();
+        let names = |method: &str, path: &str| -> BTreeSet<String> {
+            doc["paths"][path][method]["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "query")
+                .filter_map(|p| p["name"].as_str().map(str::to_string))
+                .collect()
+        };
+        let sat = names("get", "/v1/reports/satisfaction");
+        for n in [
+            "month", "from", "to", "group_by", "export", "format", "lowest",
+        ] {
+            assert!(sat.contains(n), "satisfaction lacks {n}");
+        }
+        assert!(names("get", "/v1/van-stock").contains("negative"));
+        let month = &doc["paths"]["/v1/surveys/callback-sample"]["get"]["parameters"][0];
+        assert_eq!(
+            (&month["name"], &month["required"]),
+            (&"month".into(), &true.into())
+        );
+        assert!(
+            month["allowEmptyValue"].is_null(),
+            "a required parameter is not there empty"
+        );
+        let limit = &doc["paths"]["/v1/jobs"]["get"]["parameters"];
+        let limit = limit
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["name"] == "limit");
+        assert_eq!(
+            limit.map(|p| &p["allowEmptyValue"]),
+            Some(&Value::Bool(true))
+        );
+        assert!(names("get", "/v1/jobs").contains("review_state"));
+        let csv = &doc["paths"]["/v1/reports/parts"]["get"]["responses"]["200"]["content"];
+        assert!(csv["text/csv"].is_object() && csv["application/json"].is_object());
+    }
+
+    /// The fixed lists the document spells out in patterns are the lists the code checks.
+    #[test]
+    fn fixed_lists_in_the_document_are_the_ones_checked() {
+        let doc = served();
+        let exactly = |list: &[&str]| format!("^({})$", list.join("|"));
+        let or_empty = |list: &[&str]| format!("^({})?$", list.join("|"));
+        let field = |schema: &str, name: &str| {
+            doc["components"]["schemas"][schema]["properties"][name]["pattern"].clone()
+        };
+        let query = |path: &str, name: &str| {
+            doc["paths"][path]["get"]["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|p| p["name"] == name)
+                .map(|p| p["schema"]["pattern"].clone())
+                .unwrap_or_default()
+        };
+        use crate::routes::review::{REVIEW_STATES, STATUSES};
+        use onsite_domain::job::{DEPARTMENTS, FEEDBACK_CATEGORIES};
+        use onsite_store::report::corrective::STATUSES as ACTION_STATUSES;
+        assert_eq!(
+            field("ClassifyRequest", "feedback_category"),
+            exactly(&FEEDBACK_CATEGORIES)
+        );
+        assert_eq!(
+            field("ClassifyRequest", "responsible_department"),
+            exactly(&DEPARTMENTS)
+        );
+        assert_eq!(field("UpdateRequest", "status"), exactly(&ACTION_STATUSES));
+        assert_eq!(
+            field("CreateUser", "role"),
+            exactly(&["technician", "back_office", "admin"])
+        );
+        for path in ["/v1/jobs", "/v1/review/jobs"] {
+            assert_eq!(query(path, "status"), or_empty(&STATUSES), "{path}");
+            assert_eq!(
+                query(path, "review_state"),
+                or_empty(&REVIEW_STATES),
+                "{path}"
+            );
+        }
+        assert_eq!(
+            query("/v1/review/jobs", "feedback_category"),
+            or_empty(&FEEDBACK_CATEGORIES)
+        );
+        assert_eq!(
+            query("/v1/corrective-actions", "status"),
+            or_empty(&ACTION_STATUSES)
+        );
+        for role in ["technician", "back_office", "admin"] {
+            assert!(onsite_domain::Role::parse(role).is_some());
+        }
     }
 }

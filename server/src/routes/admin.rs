@@ -30,15 +30,35 @@ fn found(ok: bool) -> Result<(), ApiError> {
     if ok { Ok(()) } else { Err(no_account()) }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     username: String,
     display_name: Option<String>,
+    #[schema(pattern = "^(technician|back_office|admin)$")]
     role: String,
     password: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/admin/users",
+    tag = "admin",
+    summary = "Create an account",
+    request_body = crate::routes::admin::CreateUser,
+    responses(
+        (status = 201, description = "created", body = onsite_store::repo::accounts::Account),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
+        (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     user: AuthUser,
@@ -60,6 +80,19 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(account)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/admin/users",
+    tag = "admin",
+    summary = "List accounts",
+    responses(
+        (status = 200, description = "every account", body = crate::openapi::bodies::UserList),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list(State(state): State<AppState>, user: AuthUser) -> Result<Json<Value>, ApiError> {
     user.require(ADMIN)?;
     let users = state
@@ -69,6 +102,23 @@ pub async fn list(State(state): State<AppState>, user: AuthUser) -> Result<Json<
     Ok(Json(json!({ "users": users })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/admin/users/{id}",
+    tag = "admin",
+    summary = "One account",
+    params(
+        ("id" = String, Path, description = "account id")
+    ),
+    responses(
+        (status = 200, description = "the account", body = onsite_store::repo::accounts::Account),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn get(
     State(state): State<AppState>,
     user: AuthUser,
@@ -82,13 +132,36 @@ pub async fn get(
         .map(Json)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     display_name: Option<String>,
+    #[schema(pattern = "^(technician|back_office|admin)$")]
     role: Option<String>,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/admin/users/{id}",
+    tag = "admin",
+    summary = "Change display name or role",
+    params(
+        ("id" = String, Path, description = "account id")
+    ),
+    request_body = crate::routes::admin::UpdateUser,
+    responses(
+        (status = 200, description = "the account as changed", body = onsite_store::repo::accounts::Account),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn update(
     State(state): State<AppState>,
     user: AuthUser,
@@ -148,6 +221,24 @@ async fn set_disabled(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/admin/users/{id}/disable",
+    tag = "admin",
+    summary = "Disable an account (its sessions end)",
+    params(
+        ("id" = String, Path, description = "account id")
+    ),
+    responses(
+        (status = 204, description = "disabled"),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn disable(
     State(state): State<AppState>,
     user: AuthUser,
@@ -156,6 +247,23 @@ pub async fn disable(
     set_disabled(state, user, id, true).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/admin/users/{id}/enable",
+    tag = "admin",
+    summary = "Enable an account",
+    params(
+        ("id" = String, Path, description = "account id")
+    ),
+    responses(
+        (status = 204, description = "enabled"),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn enable(
     State(state): State<AppState>,
     user: AuthUser,
@@ -164,12 +272,34 @@ pub async fn enable(
     set_disabled(state, user, id, false).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetPassword {
     password: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/admin/users/{id}/password",
+    tag = "admin",
+    summary = "Reset a password (the account's sessions end)",
+    params(
+        ("id" = String, Path, description = "account id")
+    ),
+    request_body = crate::routes::admin::ResetPassword,
+    responses(
+        (status = 204, description = "reset"),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn reset_password(
     State(state): State<AppState>,
     user: AuthUser,
@@ -189,6 +319,24 @@ pub async fn reset_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/admin/users/{id}",
+    tag = "admin",
+    summary = "Delete an account",
+    params(
+        ("id" = String, Path, description = "account id")
+    ),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn delete(
     State(state): State<AppState>,
     user: AuthUser,
@@ -209,6 +357,23 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/admin/users/{id}/devices",
+    tag = "admin",
+    summary = "An account's devices",
+    params(
+        ("id" = String, Path, description = "account id")
+    ),
+    responses(
+        (status = 200, description = "the devices", body = crate::openapi::bodies::DeviceList),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn devices(
     State(state): State<AppState>,
     user: AuthUser,
@@ -224,13 +389,35 @@ pub async fn devices(
         .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeDevice {
     #[serde(default)]
     wipe: bool,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/admin/users/{id}/devices/{device_id}/revoke",
+    tag = "admin",
+    summary = "Revoke a device, optionally wiping it",
+    params(
+        ("id" = String, Path, description = "account id"),
+        ("device_id" = String, Path, description = "device id")
+    ),
+    request_body = crate::routes::admin::RevokeDevice,
+    responses(
+        (status = 204, description = "revoked"),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn revoke_device(
     State(state): State<AppState>,
     user: AuthUser,

@@ -16,7 +16,7 @@ use crate::auth::{issue, valid_device_id};
 use crate::error::ApiError;
 use crate::passwords;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     username: String,
@@ -24,7 +24,7 @@ pub struct LoginRequest {
     device_id: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     access_token: String,
     /// Absent only for the last upload of a device revoked for a wipe.
@@ -55,6 +55,23 @@ fn tokens(
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/auth/login",
+    tag = "auth",
+    summary = "Sign in: username, password, device_id",
+    request_body = crate::routes::auth::LoginRequest,
+    responses(
+        (status = 200, description = "signed in", body = crate::routes::auth::TokenResponse),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "invalid_credentials: wrong username or password, or a disabled account", body = crate::error::ErrorBody),
+        (status = 403, description = "device_revoked: an administrator revoked this device", body = crate::error::ErrorBody),
+        (status = 429, description = "too many attempts: Retry-After says when to try again", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+)]
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -100,12 +117,27 @@ pub async fn login(
     tokens(&state, &account, &device_id, Some(refresh))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     refresh_token: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/auth/refresh",
+    tag = "auth",
+    summary = "Rotate a refresh token (the token is in the body)",
+    request_body = crate::routes::auth::RefreshRequest,
+    responses(
+        (status = 200, description = "the next tokens; no refresh_token while a revoked device makes its final upload", body = crate::routes::auth::TokenResponse),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "invalid_refresh, refresh_reused, account_disabled, device_revoked or device_wiped", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+)]
 pub async fn refresh(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<RefreshRequest>,
@@ -173,6 +205,20 @@ fn device_wiped() -> ApiError {
     )
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/auth/logout",
+    tag = "auth",
+    summary = "End a sign-in (the refresh token is in the body)",
+    request_body = crate::routes::auth::RefreshRequest,
+    responses(
+        (status = 204, description = "signed out, or the token was already unknown"),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+)]
 pub async fn logout(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<RefreshRequest>,

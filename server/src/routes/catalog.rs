@@ -53,7 +53,7 @@ fn check_price(cents: i64) -> Result<(), ApiError> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewItem {
     sku: String,
@@ -69,6 +69,25 @@ fn active() -> bool {
     true
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/parts/catalog",
+    tag = "parts",
+    summary = "Add a part to the catalog (syncs to devices)",
+    request_body = crate::routes::catalog::NewItem,
+    responses(
+        (status = 201, description = "added", body = onsite_domain::reference::CatalogItem),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
+        (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     user: AuthUser,
@@ -98,6 +117,31 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(item)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/parts/catalog",
+    tag = "parts",
+    summary = "The parts catalog by SKU",
+    params(
+        ("active" = Option<bool>, Query, description = "true or false"),
+        ("q" = Option<String>, Query, description = "text in the SKU or name"),
+        ("limit" = Option<u32>, Query, description = "1–1000, default 100", minimum = 1, maximum = 1000),
+        ("offset" = Option<i64>, Query, description = "rows to skip", minimum = 0, maximum = 4_294_967_295_u64),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
+    ),
+    responses(
+        (status = 200, description = "one page of the catalog; format=csv or xlsx gives the table instead", content(
+            (crate::openapi::bodies::CatalogPage = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
@@ -123,6 +167,24 @@ pub async fn list(
     respond(format, "parts-catalog", body, || catalog_table(&page.rows))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/parts/catalog/{sku}",
+    tag = "parts",
+    summary = "One part",
+    params(
+        ("sku" = String, Path, description = "the part's SKU")
+    ),
+    responses(
+        (status = 200, description = "the part", body = onsite_domain::reference::CatalogItem),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn get(
     State(state): State<AppState>,
     user: AuthUser,
@@ -137,7 +199,7 @@ pub async fn get(
         .ok_or_else(|| ApiError::not_found("no part with that SKU in the catalog"))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemPatch {
     name: Option<String>,
@@ -147,6 +209,28 @@ pub struct ItemPatch {
 }
 
 /// Changes a part. A part is never deleted (old jobs name it): set `active` to false.
+#[utoipa::path(
+    patch,
+    path = "/v1/parts/catalog/{sku}",
+    tag = "parts",
+    summary = "Change name, unit price, billable or active (syncs to devices)",
+    params(
+        ("sku" = String, Path, description = "the part's SKU")
+    ),
+    request_body = crate::routes::catalog::ItemPatch,
+    responses(
+        (status = 200, description = "the part as changed", body = onsite_domain::reference::CatalogItem),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn update(
     State(state): State<AppState>,
     user: AuthUser,

@@ -19,6 +19,36 @@ use onsite_store::report::check_name;
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 
+#[utoipa::path(
+    get,
+    path = "/v1/corrective-actions",
+    tag = "corrective actions",
+    summary = "Corrective actions (纠正措施)",
+    params(
+        ("status" = Option<String>, Query, description = "status", pattern = r"^(open|in_progress|done|verified)?$"),
+        ("department" = Option<String>, Query, max_length = 100),
+        ("job" = Option<String>, Query, description = "job id", pattern = r"^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$"),
+        ("overdue" = Option<bool>, Query, description = "true: past due and not verified"),
+        ("month" = Option<String>, Query, description = "a calendar month, 2026-11 (UTC); or from and to", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2]))?$"),
+        ("from" = Option<String>, Query, description = "first day included, 2026-11-01 (with to)", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$"),
+        ("to" = Option<String>, Query, description = "last day included, 2026-11-30 (with from; at most ten years after it)", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$"),
+        ("limit" = Option<u32>, Query, description = "1–500, default 50", minimum = 1, maximum = 500),
+        ("offset" = Option<i64>, Query, description = "rows to skip", minimum = 0, maximum = 4_294_967_295_u64),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
+    ),
+    responses(
+        (status = 200, description = "one page of corrective actions; format=csv or xlsx gives the table instead", content(
+            (onsite_store::report::corrective::CorrectiveList = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
@@ -59,12 +89,13 @@ pub async fn list(
     respond_with(format, "corrective-actions", &list, || list.table())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRequest {
     owner: Option<String>,
     department: Option<String>,
     due_date: Option<String>,
+    #[schema(pattern = "^(open|in_progress|done|verified)$")]
     status: Option<String>,
     verification: Option<String>,
 }
@@ -78,6 +109,29 @@ fn short(v: Option<String>, what: &str, max: usize) -> Result<Option<String>, Ap
     }
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/corrective-actions/{id}",
+    tag = "corrective actions",
+    summary = "Update owner, department, due date, status, verification",
+    params(
+        ("id" = i64, Path, description = "corrective action id", minimum = 1)
+    ),
+    request_body = crate::routes::corrective::UpdateRequest,
+    responses(
+        (status = 200, description = "the action as changed", body = onsite_store::report::corrective::CorrectiveAction),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
+        (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn update(
     State(state): State<AppState>,
     user: AuthUser,

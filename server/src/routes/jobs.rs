@@ -6,7 +6,7 @@
 pub(super) mod service;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use onsite_domain::office::{CreateJob, Edit, Kind, Made, OfficeError};
 use onsite_domain::{Job, Role};
@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use self::service::{Editor, Failure, JobView};
 use super::json::JsonBody;
+use super::params::Params;
 use crate::app::AppState;
 use crate::auth::{API_DEVICE, AuthUser};
 use crate::error::ApiError;
@@ -66,6 +67,26 @@ fn editor(state: &AppState, user: &AuthUser) -> Editor {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/jobs",
+    tag = "jobs",
+    summary = "Create a job",
+    request_body = onsite_domain::office::CreateJob,
+    responses(
+        (status = 201, description = "created", body = crate::routes::jobs::service::JobView),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
+        (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     user: AuthUser,
@@ -94,6 +115,25 @@ fn check_id(id: &str) -> Result<(), ApiError> {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/jobs/{id}",
+    tag = "jobs",
+    summary = "One job with its whole document",
+    params(
+        ("id" = String, Path, description = "job id", pattern = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    ),
+    responses(
+        (status = 200, description = "the job", body = crate::routes::jobs::service::JobView),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn get(
     State(state): State<AppState>,
     user: AuthUser,
@@ -159,12 +199,35 @@ async fn apply(
     Ok(Json(view))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignRequest {
     assignee: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/jobs/{id}/assign",
+    tag = "jobs",
+    summary = "Assign or reassign",
+    params(
+        ("id" = String, Path, description = "job id", pattern = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    ),
+    request_body = crate::routes::jobs::AssignRequest,
+    responses(
+        (status = 200, description = "the job as changed", body = crate::routes::jobs::service::JobView),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
+        (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn assign(
     State(state): State<AppState>,
     user: AuthUser,
@@ -178,14 +241,38 @@ pub async fn assign(
     apply(state, user, id, edit).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewRequest {
+    #[schema(pattern = "^(approved|returned)$")]
     decision: String,
     #[serde(default)]
     comment: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/jobs/{id}/review",
+    tag = "review",
+    summary = "Approve, or return with a comment",
+    params(
+        ("id" = String, Path, description = "job id", pattern = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    ),
+    request_body = crate::routes::jobs::ReviewRequest,
+    responses(
+        (status = 200, description = "the job as changed", body = crate::routes::jobs::service::JobView),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
+        (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn review(
     State(state): State<AppState>,
     user: AuthUser,
@@ -197,22 +284,6 @@ pub async fn review(
     apply(state, user, id, edit).await
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    status: Option<String>,
-    review_state: Option<String>,
-    assignee: Option<String>,
-    #[serde(default = "default_limit")]
-    limit: u32,
-    #[serde(default)]
-    offset: u32,
-}
-
-fn default_limit() -> u32 {
-    50
-}
-
 /// One page of the job list.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct JobList {
@@ -221,46 +292,94 @@ pub struct JobList {
     pub offset: u32,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/jobs",
+    tag = "jobs",
+    summary = "List jobs",
+    params(
+        ("status" = Option<String>, Query, description = "derived status", pattern = r"^(new|assigned|accepted|en_route|on_site|diagnosed|repaired|completed|cancelled)?$"),
+        ("review_state" = Option<String>, Query, description = "review state", pattern = r"^(not_submitted|pending|approved|returned)?$"),
+        ("assignee" = Option<String>, Query, description = "technician account id"),
+        ("limit" = Option<u32>, Query, description = "1–500, default 50", minimum = 1, maximum = 500),
+        ("offset" = Option<i64>, Query, description = "rows to skip", minimum = 0, maximum = 4_294_967_295_u64)
+    ),
+    responses(
+        (status = 200, description = "one page of jobs", body = crate::routes::jobs::JobList),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
-    Query(q): Query<ListQuery>,
+    mut p: Params,
 ) -> Result<Json<JobList>, ApiError> {
     user.require(OFFICE)?;
-    if q.limit == 0 || q.limit > 500 {
-        return Err(ApiError::bad_request("limit must be between 1 and 500"));
-    }
-    if let Some(s) = &q.status
+    // By hand, like every list: axum's `Query` answers its mistakes in plain text.
+    let status = p.take("status");
+    if let Some(s) = &status
         && onsite_domain::Status::parse(s).is_none()
     {
         return Err(ApiError::bad_request("unknown status"));
     }
     let filter = JobListFilter {
-        status: q.status,
-        review_state: q.review_state,
-        assignee: q.assignee,
-        limit: q.limit,
-        offset: q.offset,
+        status,
+        // An unknown state would match no job: say so rather than answer an empty page.
+        review_state: p.one_of("review_state", &super::review::REVIEW_STATES)?,
+        assignee: p.take("assignee"),
+        limit: p.number("limit", 50, 1, 500)?,
+        offset: p.number("offset", 0, 0, u32::MAX)?,
     };
+    p.finish()?;
+    let (limit, offset) = (filter.limit, filter.offset);
     let jobs = state
         .backend
         .read(move |unit| unit.job_list(&filter))
         .await?;
     Ok(Json(JobList {
         jobs,
-        limit: q.limit,
-        offset: q.offset,
+        limit,
+        offset,
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClassifyRequest {
+    #[schema(pattern = "^(product|service|process)$")]
     feedback_category: String,
+    #[schema(pattern = "^(rnd|customer_service|production|quality|supply)$")]
     responsible_department: String,
 }
 
 /// Sets the feedback category (产品/服务/流程问题) and the responsible department.
+#[utoipa::path(
+    post,
+    path = "/v1/jobs/{id}/classify",
+    tag = "jobs",
+    summary = "Set the feedback category and responsible department",
+    params(
+        ("id" = String, Path, description = "job id", pattern = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    ),
+    request_body = crate::routes::jobs::ClassifyRequest,
+    responses(
+        (status = 200, description = "the job as changed", body = crate::routes::jobs::service::JobView),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
+        (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn classify(
     State(state): State<AppState>,
     user: AuthUser,
@@ -273,6 +392,26 @@ pub async fn classify(
 }
 
 /// Cancels a job that is not completed; the technician's device hears it by sync.
+#[utoipa::path(
+    post,
+    path = "/v1/jobs/{id}/cancel",
+    tag = "jobs",
+    summary = "Cancel a job not yet completed",
+    params(
+        ("id" = String, Path, description = "job id", pattern = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    ),
+    responses(
+        (status = 200, description = "the job as changed", body = crate::routes::jobs::service::JobView),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
+        (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn cancel(
     State(state): State<AppState>,
     user: AuthUser,

@@ -19,6 +19,20 @@ use crate::error::ApiError;
 /// Close code of an expired access token (the 4000–4999 range is the application's).
 const TOKEN_EXPIRED: u16 = 4001;
 
+#[utoipa::path(
+    get,
+    path = "/v1/sync/live",
+    tag = "sync",
+    summary = "WebSocket of live notices: `ready`, then `changed` when a sync would bring something",
+    responses(
+        (status = 101, description = "switched to the WebSocket protocol; text messages are JSON notices"),
+        (status = 400, description = "not a WebSocket upgrade request"),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "administrators do not sync", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn live(
     State(state): State<AppState>,
     super::sync::SyncCaller(user, device): super::sync::SyncCaller,

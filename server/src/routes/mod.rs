@@ -1,127 +1,124 @@
 //! The HTTP surface: one router, handlers grouped by concern.
+//!
+//! Every route is added with `routes!`, which takes its method and path from the handler's
+//! `#[utoipa::path]`: what is served and what `/openapi.json` says cannot disagree on
+//! them. `openapi::tests` checks that `openapi::ApiDoc` lists exactly these handlers.
 
-mod admin;
-mod auth;
-mod catalog;
-mod corrective;
+pub(crate) mod admin;
+pub(crate) mod auth;
+pub(crate) mod catalog;
+pub(crate) mod corrective;
 mod exports;
-mod jobs;
+pub(crate) mod jobs;
 mod json;
-mod live;
+pub(crate) mod live;
 mod params;
-mod quarantine;
-mod registry;
-mod reports;
-mod review;
-mod routine_surveys;
-mod stock;
-mod surveys;
-mod sync;
-mod templates;
+pub(crate) mod quarantine;
+pub(crate) mod registry;
+pub(crate) mod reports;
+pub(crate) mod review;
+pub(crate) mod routine_surveys;
+pub(crate) mod stock;
+pub(crate) mod surveys;
+pub(crate) mod sync;
+pub(crate) mod templates;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 
 pub fn router(state: AppState) -> Router {
-    let sync_limit = state.config.max_sync_body_bytes;
-    let json_limit = state.config.max_json_body_bytes;
-    let sync_routes = Router::new()
-        .route("/v1/sync", post(sync::sync))
-        .route("/v1/sync/live", get(live::live))
-        .layer(DefaultBodyLimit::max(sync_limit));
-    let json_routes = Router::new()
-        .route("/v1/auth/login", post(auth::login))
-        .route("/v1/auth/refresh", post(auth::refresh))
-        .route("/v1/auth/logout", post(auth::logout))
-        .route("/v1/admin/users", post(admin::create).get(admin::list))
-        .route(
-            "/v1/admin/users/{id}",
-            get(admin::get).patch(admin::update).delete(admin::delete),
-        )
-        .route("/v1/admin/users/{id}/disable", post(admin::disable))
-        .route("/v1/admin/users/{id}/enable", post(admin::enable))
-        .route("/v1/admin/users/{id}/password", post(admin::reset_password))
-        .route("/v1/admin/users/{id}/devices", get(admin::devices))
-        .route(
-            "/v1/admin/users/{id}/devices/{device_id}/revoke",
-            post(admin::revoke_device),
-        )
-        .route("/v1/jobs", post(jobs::create).get(jobs::list))
-        .route("/v1/jobs/{id}", get(jobs::get))
-        .route("/v1/jobs/{id}/assign", post(jobs::assign))
-        .route("/v1/jobs/{id}/review", post(jobs::review))
-        .route("/v1/jobs/{id}/classify", post(jobs::classify))
-        .route("/v1/jobs/{id}/cancel", post(jobs::cancel))
-        .route("/v1/review/jobs", get(review::list))
-        .route("/v1/review/jobs/{id}", get(review::detail))
-        .route("/v1/quarantine", get(quarantine::list))
-        .route("/v1/reports/satisfaction", get(reports::satisfaction))
-        .route("/v1/reports/service-levels", get(reports::service_levels))
-        .route("/v1/reports/parts", get(reports::parts_report))
-        .route("/v1/parts/batches", post(reports::add_batch))
-        .route("/v1/corrective-actions", get(corrective::list))
-        .route("/v1/surveys/callback-sample", get(surveys::sample))
-        .route("/v1/jobs/{id}/callback", post(surveys::record))
-        .route(
-            "/v1/surveys/routine",
-            post(routine_surveys::create).get(routine_surveys::list),
-        )
-        .route("/v1/surveys/routine/{id}", get(routine_surveys::report))
-        .route(
-            "/v1/surveys/routine/{id}/responses",
-            post(routine_surveys::record),
-        )
-        .route(
-            "/v1/corrective-actions/{id}",
-            axum::routing::patch(corrective::update),
-        )
-        .route(
-            "/v1/customers",
-            post(registry::create_customer).get(registry::list_customers),
-        )
-        .route(
-            "/v1/customers/{id}",
-            get(registry::get_customer).patch(registry::update_customer),
-        )
-        .route(
-            "/v1/products",
-            post(registry::create_product).get(registry::list_products),
-        )
-        .route(
-            "/v1/products/{id}",
-            get(registry::get_product).patch(registry::update_product),
-        )
-        .route(
-            "/v1/parts/catalog",
-            post(catalog::create).get(catalog::list),
-        )
-        .route(
-            "/v1/parts/catalog/{sku}",
-            get(catalog::get).patch(catalog::update),
-        )
-        .route(
-            "/v1/form-templates",
-            post(templates::publish).get(templates::list),
-        )
-        .route("/v1/form-templates/{id}/{version}", get(templates::get))
-        .route("/v1/van-stock", get(stock::list))
-        .route("/v1/van-stock/{technician}", get(stock::technician))
-        .route("/v1/van-stock/{technician}/restock", post(stock::restock))
-        .layer(DefaultBodyLimit::max(json_limit));
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/openapi.json", get(openapi))
-        .merge(sync_routes)
-        .merge(json_routes)
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+    let (router, _) = table(
+        state.config.max_sync_body_bytes,
+        state.config.max_json_body_bytes,
+    )
+    .split_for_parts();
+    router.layer(TraceLayer::new_for_http()).with_state(state)
 }
 
-async fn openapi() -> Result<axum::response::Response, crate::error::ApiError> {
+/// Every route, with the body limits of its group. The document that comes with it is
+/// only compared with `openapi::ApiDoc` (in tests): `/openapi.json` serves the latter.
+pub(crate) fn table(sync_limit: usize, json_limit: usize) -> OpenApiRouter<AppState> {
+    let sync_routes = OpenApiRouter::new()
+        .routes(routes!(sync::sync))
+        .routes(routes!(live::live))
+        .layer(DefaultBodyLimit::max(sync_limit));
+    let json_routes = OpenApiRouter::new()
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::refresh))
+        .routes(routes!(auth::logout))
+        .routes(routes!(admin::create, admin::list))
+        .routes(routes!(admin::get, admin::update, admin::delete))
+        .routes(routes!(admin::disable))
+        .routes(routes!(admin::enable))
+        .routes(routes!(admin::reset_password))
+        .routes(routes!(admin::devices))
+        .routes(routes!(admin::revoke_device))
+        .routes(routes!(jobs::create, jobs::list))
+        .routes(routes!(jobs::get))
+        .routes(routes!(jobs::assign))
+        .routes(routes!(jobs::review))
+        .routes(routes!(jobs::classify))
+        .routes(routes!(jobs::cancel))
+        .routes(routes!(review::list))
+        .routes(routes!(review::detail))
+        .routes(routes!(quarantine::list))
+        .routes(routes!(reports::satisfaction))
+        .routes(routes!(reports::service_levels))
+        .routes(routes!(reports::parts_report))
+        .routes(routes!(reports::add_batch))
+        .routes(routes!(corrective::list))
+        .routes(routes!(corrective::update))
+        .routes(routes!(surveys::sample))
+        .routes(routes!(surveys::record))
+        .routes(routes!(routine_surveys::create, routine_surveys::list))
+        .routes(routes!(routine_surveys::report))
+        .routes(routes!(routine_surveys::record))
+        .routes(routes!(registry::create_customer, registry::list_customers))
+        .routes(routes!(registry::get_customer, registry::update_customer))
+        .routes(routes!(registry::create_product, registry::list_products))
+        .routes(routes!(registry::get_product, registry::update_product))
+        .routes(routes!(catalog::create, catalog::list))
+        .routes(routes!(catalog::get, catalog::update))
+        .routes(routes!(templates::publish, templates::list))
+        .routes(routes!(templates::get))
+        .routes(routes!(stock::list))
+        .routes(routes!(stock::technician))
+        .routes(routes!(stock::restock))
+        .layer(DefaultBodyLimit::max(json_limit));
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(openapi))
+        .merge(sync_routes)
+        .merge(json_routes)
+}
+
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "meta",
+    summary = "Liveness",
+    responses((status = 200, description = "the server is up", body = String, content_type = "text/plain"))
+)]
+pub(crate) async fn healthz() -> &'static str {
+    "ok"
+}
+
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "meta",
+    summary = "This document (OpenAPI 3.1)",
+    responses(
+        (status = 200, description = "the document", body = Object),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    )
+)]
+pub(crate) async fn openapi() -> Result<axum::response::Response, crate::error::ApiError> {
     use axum::response::IntoResponse;
     let body = crate::openapi::document().map_err(crate::error::ApiError::internal)?;
     Ok((

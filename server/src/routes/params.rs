@@ -9,6 +9,9 @@ use axum::http::request::Parts;
 use crate::error::ApiError;
 use onsite_store::report::{Period, check_name, truncate};
 
+// The document gives [`check_name`]'s values no pattern, only their length: letters and
+// digits of any script are `\p{L}` and `\p{N}`, which not every tool reads (schemathesis
+// does not), and any other spelling would be wider or narrower than the check.
 #[derive(Debug)]
 pub struct Params(BTreeMap<String, String>);
 

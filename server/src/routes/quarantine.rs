@@ -48,6 +48,19 @@ pub struct QuarantineList {
 }
 
 /// `GET /v1/quarantine`: every job set aside, the latest first.
+#[utoipa::path(
+    get,
+    path = "/v1/quarantine",
+    tag = "jobs",
+    summary = "Jobs set aside because their stored document cannot be used",
+    responses(
+        (status = 200, description = "every job set aside", body = crate::routes::quarantine::QuarantineList),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,

@@ -86,7 +86,7 @@ fn check_product(p: &mut ProductRecord) -> Result<(), ApiError> {
     check_purchase_date(&p.purchase_date)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCustomer {
     id: Option<String>,
@@ -101,6 +101,25 @@ pub struct NewCustomer {
     site_distance: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/customers",
+    tag = "registry",
+    summary = "Register a customer (id optional: a UUID is made)",
+    request_body = crate::routes::registry::NewCustomer,
+    responses(
+        (status = 201, description = "registered", body = onsite_store::repo::reference::CustomerRecord),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
+        (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn create_customer(
     State(state): State<AppState>,
     user: AuthUser,
@@ -129,6 +148,32 @@ pub async fn create_customer(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/customers",
+    tag = "registry",
+    summary = "List customers by name",
+    params(
+        ("q" = Option<String>, Query, description = "text in the name or phone"),
+        ("tier" = Option<String>, Query, description = "key, general, …", max_length = 100),
+        ("region" = Option<String>, Query, max_length = 100),
+        ("limit" = Option<u32>, Query, description = "1–500, default 50", minimum = 1, maximum = 500),
+        ("offset" = Option<i64>, Query, description = "rows to skip", minimum = 0, maximum = 4_294_967_295_u64),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
+    ),
+    responses(
+        (status = 200, description = "one page of customers; format=csv or xlsx gives the table instead", content(
+            (crate::openapi::bodies::CustomerPage = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list_customers(
     State(state): State<AppState>,
     user: AuthUser,
@@ -155,6 +200,24 @@ pub async fn list_customers(
     respond(format, "customers", body, || customers_table(&page.rows))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/customers/{id}",
+    tag = "registry",
+    summary = "One customer",
+    params(
+        ("id" = String, Path, description = "customer id")
+    ),
+    responses(
+        (status = 200, description = "the customer", body = onsite_store::repo::reference::CustomerRecord),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn get_customer(
     State(state): State<AppState>,
     user: AuthUser,
@@ -169,7 +232,7 @@ pub async fn get_customer(
         .ok_or_else(|| ApiError::not_found("no customer with that id"))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerPatch {
     name: Option<String>,
@@ -181,6 +244,28 @@ pub struct CustomerPatch {
 }
 
 /// Changes the registry only: jobs made earlier keep the customer as it was then.
+#[utoipa::path(
+    patch,
+    path = "/v1/customers/{id}",
+    tag = "registry",
+    summary = "Change a customer (jobs keep their own copy)",
+    params(
+        ("id" = String, Path, description = "customer id")
+    ),
+    request_body = crate::routes::registry::CustomerPatch,
+    responses(
+        (status = 200, description = "the customer as changed", body = onsite_store::repo::reference::CustomerRecord),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn update_customer(
     State(state): State<AppState>,
     user: AuthUser,
@@ -218,7 +303,7 @@ pub async fn update_customer(
         .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewProduct {
     id: Option<String>,
@@ -229,6 +314,26 @@ pub struct NewProduct {
     purchase_date: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/products",
+    tag = "registry",
+    summary = "Register a customer's product (model, serial, purchase date)",
+    request_body = crate::routes::registry::NewProduct,
+    responses(
+        (status = 201, description = "registered", body = onsite_store::repo::reference::ProductRecord),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
+        (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn create_product(
     State(state): State<AppState>,
     user: AuthUser,
@@ -255,6 +360,32 @@ pub async fn create_product(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/products",
+    tag = "registry",
+    summary = "List products",
+    params(
+        ("customer" = Option<String>, Query, description = "customer id"),
+        ("model" = Option<String>, Query, max_length = 100),
+        ("serial" = Option<String>, Query, description = "text in the serial number"),
+        ("limit" = Option<u32>, Query, description = "1–500, default 50", minimum = 1, maximum = 500),
+        ("offset" = Option<i64>, Query, description = "rows to skip", minimum = 0, maximum = 4_294_967_295_u64),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
+    ),
+    responses(
+        (status = 200, description = "one page of products; format=csv or xlsx gives the table instead", content(
+            (crate::openapi::bodies::ProductPage = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list_products(
     State(state): State<AppState>,
     user: AuthUser,
@@ -281,6 +412,24 @@ pub async fn list_products(
     respond(format, "products", body, || products_table(&page.rows))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/products/{id}",
+    tag = "registry",
+    summary = "One product",
+    params(
+        ("id" = String, Path, description = "product id")
+    ),
+    responses(
+        (status = 200, description = "the product", body = onsite_store::repo::reference::ProductRecord),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn get_product(
     State(state): State<AppState>,
     user: AuthUser,
@@ -295,7 +444,7 @@ pub async fn get_product(
         .ok_or_else(|| ApiError::not_found("no product with that id"))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductPatch {
     customer_id: Option<String>,
@@ -304,6 +453,28 @@ pub struct ProductPatch {
     purchase_date: Option<String>,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/products/{id}",
+    tag = "registry",
+    summary = "Change a product",
+    params(
+        ("id" = String, Path, description = "product id")
+    ),
+    request_body = crate::routes::registry::ProductPatch,
+    responses(
+        (status = 200, description = "the product as changed", body = onsite_store::repo::reference::ProductRecord),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn update_product(
     State(state): State<AppState>,
     user: AuthUser,

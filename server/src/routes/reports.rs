@@ -21,6 +21,39 @@ use onsite_store::report::check_name;
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 
+#[utoipa::path(
+    get,
+    path = "/v1/reports/satisfaction",
+    tag = "reports",
+    summary = "Satisfaction degree, rate and overall (满意度)",
+    params(
+        ("month" = Option<String>, Query, description = "a calendar month, 2026-11 (UTC); or from and to", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2]))?$"),
+        ("from" = Option<String>, Query, description = "first day included, 2026-11-01 (with to)", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$"),
+        ("to" = Option<String>, Query, description = "last day included, 2026-11-30 (with from; at most ten years after it)", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$"),
+        ("group_by" = Option<String>, Query, description = "grouping", pattern = r"^(none|technician|customer_tier|product_model|region|month)?$"),
+        ("technician" = Option<String>, Query, description = "technician account id"),
+        ("customer_tier" = Option<String>, Query, max_length = 100),
+        ("product_model" = Option<String>, Query, max_length = 100),
+        ("region" = Option<String>, Query, max_length = 100),
+        ("trend_months" = Option<u32>, Query, description = "1–60, default 12", minimum = 1, maximum = 60),
+        ("lowest" = Option<u32>, Query, description = "1–20, default 3", minimum = 1, maximum = 20),
+        ("export" = Option<String>, Query, description = "what csv or xlsx holds: groups (default), items or trend", pattern = r"^(groups|items|trend)?$"),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
+    ),
+    responses(
+        (status = 200, description = "the report; format=csv or xlsx gives the table instead", content(
+            (onsite_store::report::satisfaction::SatisfactionReport = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn satisfaction(
     State(state): State<AppState>,
     user: AuthUser,
@@ -92,6 +125,39 @@ fn targets(base: Targets, p: &mut Params) -> Result<Targets, ApiError> {
     Ok(t)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/reports/service-levels",
+    tag = "reports",
+    summary = "Share of jobs meeting each clock, and jobs whose device times are in doubt",
+    params(
+        ("month" = Option<String>, Query, description = "a calendar month, 2026-11 (UTC); or from and to", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2]))?$"),
+        ("from" = Option<String>, Query, description = "first day included, 2026-11-01 (with to)", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$"),
+        ("to" = Option<String>, Query, description = "last day included, 2026-11-30 (with from; at most ten years after it)", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$"),
+        ("group_by" = Option<String>, Query, description = "grouping", pattern = r"^(none|technician|month)?$"),
+        ("technician" = Option<String>, Query, description = "technician account id"),
+        ("complaint" = Option<bool>, Query, description = "true or false"),
+        ("response_hours" = Option<f64>, Query, description = "response target override", exclusive_minimum = 0),
+        ("arrival_near_hours" = Option<f64>, Query, description = "arrival target, near sites", exclusive_minimum = 0),
+        ("arrival_far_hours" = Option<f64>, Query, description = "arrival target, far sites", exclusive_minimum = 0),
+        ("diagnosis_hours" = Option<f64>, Query, description = "diagnosis target", exclusive_minimum = 0),
+        ("handling_minutes" = Option<f64>, Query, description = "average handling target", exclusive_minimum = 0),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
+    ),
+    responses(
+        (status = 200, description = "the report; format=csv or xlsx gives the table instead", content(
+            (onsite_store::report::service_levels::ServiceLevelsReport = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn service_levels(
     State(state): State<AppState>,
     user: AuthUser,
@@ -127,6 +193,33 @@ pub async fn service_levels(
     respond_with(format, "service-levels", &report, || report.table())
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/reports/parts",
+    tag = "reports",
+    summary = "Parts consumption and remaining coefficient (剩余系数)",
+    params(
+        ("month" = Option<String>, Query, description = "a calendar month, 2026-11 (UTC); or from and to", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2]))?$"),
+        ("from" = Option<String>, Query, description = "first day included, 2026-11-01 (with to)", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$"),
+        ("to" = Option<String>, Query, description = "last day included, 2026-11-30 (with from; at most ten years after it)", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$"),
+        ("product_model" = Option<String>, Query, max_length = 100),
+        ("sku" = Option<String>, Query, max_length = 100),
+        ("export" = Option<String>, Query, description = "what csv or xlsx holds: consumption (default) or remaining", pattern = r"^(consumption|remaining)?$"),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
+    ),
+    responses(
+        (status = 200, description = "the report; format=csv or xlsx gives the table instead", content(
+            (onsite_store::report::parts::PartsReport = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn parts_report(
     State(state): State<AppState>,
     user: AuthUser,
@@ -155,7 +248,7 @@ pub async fn parts_report(
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchRequest {
     sku: String,
@@ -165,6 +258,25 @@ pub struct BatchRequest {
     bought_on: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/parts/batches",
+    tag = "reports",
+    summary = "Record a purchased batch of a part for a model",
+    request_body = crate::routes::reports::BatchRequest,
+    responses(
+        (status = 201, description = "recorded", body = onsite_store::report::parts::Batch),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn add_batch(
     State(state): State<AppState>,
     user: AuthUser,

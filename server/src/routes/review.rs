@@ -22,7 +22,7 @@ use crate::error::ApiError;
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 
-const STATUSES: [&str; 9] = [
+pub(crate) const STATUSES: [&str; 9] = [
     "new",
     "assigned",
     "accepted",
@@ -33,9 +33,43 @@ const STATUSES: [&str; 9] = [
     "completed",
     "cancelled",
 ];
-const REVIEW_STATES: [&str; 4] = ["not_submitted", "pending", "approved", "returned"];
+pub(crate) const REVIEW_STATES: [&str; 4] = ["not_submitted", "pending", "approved", "returned"];
 pub use onsite_domain::job::FEEDBACK_CATEGORIES;
 
+#[utoipa::path(
+    get,
+    path = "/v1/review/jobs",
+    tag = "review",
+    summary = "The review list",
+    params(
+        ("status" = Option<String>, Query, description = "derived status", pattern = r"^(new|assigned|accepted|en_route|on_site|diagnosed|repaired|completed|cancelled)?$"),
+        ("review_state" = Option<String>, Query, description = "review state", pattern = r"^(not_submitted|pending|approved|returned)?$"),
+        ("technician" = Option<String>, Query, description = "technician account id"),
+        ("complaint" = Option<bool>, Query, description = "true or false"),
+        ("dap" = Option<bool>, Query, description = "true or false"),
+        ("feedback_category" = Option<String>, Query, description = "feedback category", pattern = r"^(product|service|process)?$"),
+        ("customer_tier" = Option<String>, Query, description = "key, general, …", max_length = 100),
+        ("month" = Option<String>, Query, description = "a calendar month, 2026-11 (UTC); or from and to", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2]))?$"),
+        ("from" = Option<String>, Query, description = "first day included, 2026-11-01 (with to)", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$"),
+        ("to" = Option<String>, Query, description = "last day included, 2026-11-30 (with from; at most ten years after it)", pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$"),
+        ("limit" = Option<u32>, Query, description = "1–500, default 50", minimum = 1, maximum = 500),
+        ("offset" = Option<i64>, Query, description = "rows to skip", minimum = 0, maximum = 4_294_967_295_u64),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
+    ),
+    responses(
+        (status = 200, description = "one page of the review list; format=csv or xlsx gives the table instead", content(
+            (crate::openapi::bodies::ReviewPage = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
@@ -143,6 +177,24 @@ pub struct ReviewDetail {
     pub quarantined: Option<SetAside>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/review/jobs/{id}",
+    tag = "review",
+    summary = "A job's detail, timeline (with each event's receipt and time flags) and edit history",
+    params(
+        ("id" = String, Path, description = "job id", pattern = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    ),
+    responses(
+        (status = 200, description = "the detail", body = crate::routes::review::ReviewDetail),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn detail(
     State(state): State<AppState>,
     user: AuthUser,

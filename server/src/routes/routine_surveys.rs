@@ -32,7 +32,7 @@ use onsite_store::report::{check_name, truncate};
 const OFFICE: &[Role] = &[Role::BackOffice];
 const MAX_TEXT: usize = 20_000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSurvey {
     /// The customer tier surveyed: `key` quarterly, `general` half-yearly.
@@ -43,6 +43,25 @@ pub struct CreateSurvey {
     title: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/surveys/routine",
+    tag = "surveys",
+    summary = "Open a routine survey (定期满意度调查) round: tier, round (key 2026-Q3, general 2026-H2), title",
+    request_body = crate::routes::routine_surveys::CreateSurvey,
+    responses(
+        (status = 201, description = "opened", body = onsite_store::report::routine::SurveyInfo),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
+        (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     user: AuthUser,
@@ -96,6 +115,28 @@ fn bad_round(message: String) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "bad_round", message)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/surveys/routine",
+    tag = "surveys",
+    summary = "Routine survey rounds with returned forms and validity",
+    params(
+        ("tier" = Option<String>, Query, description = "customer tier", max_length = 100),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
+    ),
+    responses(
+        (status = 200, description = "the rounds; format=csv or xlsx gives the table instead", content(
+            (onsite_store::report::routine::SurveyList = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
@@ -115,6 +156,29 @@ pub async fn list(
     respond_with(format, "routine-surveys", &list, || list.table())
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/surveys/routine/{id}",
+    tag = "surveys",
+    summary = "A round's report: validity (100 forms), items, competitors (10 forms), previous round",
+    params(
+        ("id" = String, Path, description = "survey id"),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
+    ),
+    responses(
+        (status = 200, description = "the report; format=csv or xlsx gives the table instead", content(
+            (onsite_store::report::routine::RoutineReport = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn report(
     State(state): State<AppState>,
     user: AuthUser,
@@ -138,7 +202,7 @@ fn unknown(id: &str) -> ApiError {
     ApiError::not_found(format!("no routine survey {:?}", truncate(id)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordResponse {
     /// Who answered: a customer id or name; one form per customer and subject per round.
@@ -157,6 +221,29 @@ pub struct RecordResponse {
     suggestion: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/surveys/routine/{id}/responses",
+    tag = "surveys",
+    summary = "Record a returned form: customer, competitor?, respondent?, answers, comments, suggestion",
+    params(
+        ("id" = String, Path, description = "survey id")
+    ),
+    request_body = crate::routes::routine_surveys::RecordResponse,
+    responses(
+        (status = 201, description = "recorded", body = crate::openapi::bodies::RecordedResponse),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
+        (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn record(
     State(state): State<AppState>,
     user: AuthUser,

@@ -23,14 +23,15 @@ const OFFICE: &[Role] = &[Role::BackOffice];
 const MAX_LINES: usize = 500;
 const MAX_QUANTITY: i64 = 100_000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LineInput {
     sku: String,
+    #[schema(minimum = 1, maximum = 100_000)]
     quantity: i64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RestockRequest {
     lines: Vec<LineInput>,
@@ -39,6 +40,28 @@ pub struct RestockRequest {
 }
 
 /// Adds parts to a technician's van: one immutable ledger row per line, all or nothing.
+#[utoipa::path(
+    post,
+    path = "/v1/van-stock/{technician}/restock",
+    tag = "parts",
+    summary = "Restock a van: lines of sku and quantity > 0, and a note",
+    params(
+        ("technician" = String, Path, description = "technician account id")
+    ),
+    request_body = crate::routes::stock::RestockRequest,
+    responses(
+        (status = 201, description = "restocked", body = crate::openapi::bodies::Restocked),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn restock(
     State(state): State<AppState>,
     user: AuthUser,
@@ -98,6 +121,31 @@ pub async fn restock(
 }
 
 /// Every technician's balances, or one's, optionally only the negative ones.
+#[utoipa::path(
+    get,
+    path = "/v1/van-stock",
+    tag = "parts",
+    summary = "Van stock of every technician, negative balances flagged",
+    params(
+        ("technician" = Option<String>, Query, description = "technician account id"),
+        ("sku" = Option<String>, Query),
+        ("negative" = Option<bool>, Query, description = "true: only negative balances"),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
+    ),
+    responses(
+        (status = 200, description = "the balances; format=csv or xlsx gives the table instead", content(
+            (crate::openapi::bodies::StockList = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
@@ -124,6 +172,29 @@ pub async fn list(
 }
 
 /// One technician's van: balances and the latest restocks.
+#[utoipa::path(
+    get,
+    path = "/v1/van-stock/{technician}",
+    tag = "parts",
+    summary = "One technician's van stock and latest restocks",
+    params(
+        ("technician" = String, Path, description = "technician account id"),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
+    ),
+    responses(
+        (status = 200, description = "the stock; format=csv or xlsx gives the table instead", content(
+            (crate::openapi::bodies::TechnicianStock = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn technician(
     State(state): State<AppState>,
     user: AuthUser,

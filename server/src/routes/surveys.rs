@@ -24,6 +24,29 @@ use onsite_store::report::Period;
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 
+#[utoipa::path(
+    get,
+    path = "/v1/surveys/callback-sample",
+    tag = "surveys",
+    summary = "The month's reproducible callback sample",
+    params(
+        ("month" = String, Query, description = "2026-11", pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$"),
+        ("size" = Option<u32>, Query, description = "1–10000, default 100", minimum = 1, maximum = 10000),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx", pattern = r"^(json|csv|xlsx)?$")
+    ),
+    responses(
+        (status = 200, description = "the sample; format=csv or xlsx gives the table instead", content(
+            (onsite_store::report::callback::CallbackSample = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn sample(
     State(state): State<AppState>,
     user: AuthUser,
@@ -50,7 +73,7 @@ pub async fn sample(
     respond_with(format, "callback-sample", &sample, || sample.table())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallbackRequest {
     /// Item id → points on the scale.
@@ -61,6 +84,29 @@ pub struct CallbackRequest {
     suggestion: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/jobs/{id}/callback",
+    tag = "surveys",
+    summary = "Record a callback survey (回访) form",
+    params(
+        ("id" = String, Path, description = "job id", pattern = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    ),
+    request_body = crate::routes::surveys::CallbackRequest,
+    responses(
+        (status = 200, description = "the job with the form", body = crate::routes::jobs::service::JobView),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
+        (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn record(
     State(state): State<AppState>,
     user: AuthUser,

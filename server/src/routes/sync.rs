@@ -81,6 +81,24 @@ impl axum::extract::FromRequestParts<AppState> for SyncCaller {
     }
 }
 
+// `content_type` takes a literal: `openapi::tests` checks it against `wire::CONTENT_TYPE`.
+#[utoipa::path(
+    post,
+    path = "/v1/sync",
+    tag = "sync",
+    summary = "The sync protocol: one CBOR request frame in, one response frame out (docs/protocol.md)",
+    request_body(content = Vec<u8>, content_type = "application/vnd.onsite.sync", description = "a CBOR request frame"),
+    responses(
+        (status = 200, description = "a CBOR response frame", content((Vec<u8> = "application/vnd.onsite.sync"))),
+        (status = 400, description = "a frame that cannot be read: a CBOR error frame", content((Vec<u8> = "application/vnd.onsite.sync"))),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed (JSON); device_wiped after a revoked device's last upload (a CBOR error frame)", content((crate::error::ErrorBody = "application/json"), (Vec<u8> = "application/vnd.onsite.sync"))),
+        (status = 403, description = "a change the write policy refuses (forbidden, read_only): a CBOR error frame", content((Vec<u8> = "application/vnd.onsite.sync"))),
+        (status = 413, description = "the frame is too large"),
+        (status = 415, description = "not sent as application/vnd.onsite.sync: a CBOR error frame", content((Vec<u8> = "application/vnd.onsite.sync"))),
+        (status = 500, description = "the server could not complete the request: a CBOR error frame", content((Vec<u8> = "application/vnd.onsite.sync")))
+    ),
+    security(("bearer" = []))
+)]
 pub async fn sync(
     State(state): State<AppState>,
     SyncCaller(user, device): SyncCaller,

@@ -17,7 +17,7 @@ use crate::error::ApiError;
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemInput {
     id: String,
@@ -27,7 +27,7 @@ pub struct ItemInput {
 
 /// A template to publish. Its version is not the caller's to choose: the server gives the
 /// next one, so that no published version can be overwritten.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublishRequest {
     id: String,
@@ -40,6 +40,25 @@ pub struct PublishRequest {
     suggestion_en: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/form-templates",
+    tag = "forms",
+    summary = "Publish the next version of a template, or a new template (syncs to devices)",
+    request_body = crate::routes::templates::PublishRequest,
+    responses(
+        (status = 201, description = "published", body = onsite_domain::reference::FormTemplate),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 413, description = "the body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 409, description = "conflicts with the current state", body = crate::error::ErrorBody),
+        (status = 422, description = "refused by a business rule", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn publish(
     State(state): State<AppState>,
     user: AuthUser,
@@ -79,6 +98,23 @@ pub async fn publish(
     Ok((StatusCode::CREATED, Json(published)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/form-templates",
+    tag = "forms",
+    summary = "Every version of every template, the built-in csat-onsite v1 first",
+    params(
+        ("id" = Option<String>, Query, description = "one template's versions")
+    ),
+    responses(
+        (status = 200, description = "the templates", body = crate::openapi::bodies::TemplateList),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
@@ -94,6 +130,25 @@ pub async fn list(
     Ok(Json(json!({ "templates": all })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/form-templates/{id}/{version}",
+    tag = "forms",
+    summary = "One version of a template",
+    params(
+        ("id" = String, Path, description = "template id"),
+        ("version" = i64, Path, description = "version number", minimum = 1)
+    ),
+    responses(
+        (status = 200, description = "the template", body = onsite_domain::reference::FormTemplate),
+        (status = 400, description = "bad input (a malformed body, an unknown or bad parameter); nothing changed", body = crate::error::ErrorBody),
+        (status = 401, description = "no valid access token, or the account or device is no longer allowed", body = crate::error::ErrorBody),
+        (status = 403, description = "the role may not do this", body = crate::error::ErrorBody),
+        (status = 404, description = "no such record", body = crate::error::ErrorBody),
+        (status = 500, description = "the server could not complete the request", body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn get(
     State(state): State<AppState>,
     user: AuthUser,

@@ -1,0 +1,73 @@
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
+//! What the schemathesis run (tests/schemathesis) found, pinned: the served document and
+//! the answers it describes.
+
+use onsite_domain::Role;
+use onsite_tests::TestServer;
+use onsite_tests::office::expect;
+use reqwest::Method;
+
+/// `GET /v1/jobs` read its query with axum's `Query`, which answered mistakes in plain
+/// text rather than the API's JSON error, and took any `review_state`, answering an
+/// empty page for a misspelt one.
+#[tokio::test]
+async fn the_job_list_refuses_bad_parameters_with_a_json_error() {
+    let server = TestServer::start().await.unwrap();
+    server.create_user("office", Role::BackOffice).unwrap();
+    let office = server.login("office", "office-pc").await.unwrap();
+    for path in [
+        "/v1/jobs?limit=0",
+        "/v1/jobs?limit=501",
+        "/v1/jobs?offset=-1",
+        "/v1/jobs?limit=x",
+        "/v1/jobs?review_state=aproved",
+        "/v1/jobs?status=done",
+        "/v1/jobs?assignee=a&assignee=b",
+        "/v1/jobs?asignee=a",
+    ] {
+        let answer = expect(&server, &office, Method::GET, path, None, 400).await;
+        assert_eq!(answer["error"]["code"], "bad_request", "{path}: {answer}");
+    }
+    let page = expect(
+        &server,
+        &office,
+        Method::GET,
+        "/v1/jobs?review_state=approved&limit=500&offset=4294967295",
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(page["limit"], 500);
+    assert_eq!(page["jobs"], serde_json::json!([]));
+    // An empty value counts as absent, as in every other list.
+    expect(
+        &server,
+        &office,
+        Method::GET,
+        "/v1/jobs?status=&review_state=",
+        None,
+        200,
+    )
+    .await;
+}
+
+/// The document is served to anyone, and says which operations need a bearer token.
+#[tokio::test]
+async fn the_document_is_public_and_marks_refresh_and_logout_unsecured() {
+    let server = TestServer::start().await.unwrap();
+    let resp = onsite_tests::http()
+        .get(format!("{}/openapi.json", server.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let doc: serde_json::Value = resp.json().await.unwrap();
+    for path in ["/v1/auth/login", "/v1/auth/refresh", "/v1/auth/logout"] {
+        assert!(doc["paths"][path]["post"]["security"].is_null(), "{path}");
+    }
+    assert_eq!(
+        doc["paths"]["/v1/jobs"]["get"]["security"][0]["bearer"],
+        serde_json::json!([])
+    );
+}
