@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
-use onsite_store::{Backend, StoreError};
+use onsite_store::{Backend, Live, StoreError};
+use onsite_store_postgres::{PgDatabase, PgError};
 use onsite_store_sqlite::SqliteBackend;
 use onsite_store_sqlite::db::DbError;
 
@@ -17,6 +18,9 @@ use crate::ratelimit::LoginLimiter;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub data_dir: PathBuf,
+    /// A PostgreSQL URL (`postgres://user@host:port/db`): the database of several servers.
+    /// `None`: the embedded SQLite database in `data_dir`.
+    pub database: Option<String>,
     /// Lifetime of access tokens.
     pub access_token_ttl_secs: i64,
     /// Largest sync request body accepted.
@@ -34,6 +38,7 @@ impl Config {
     pub fn new(data_dir: impl Into<PathBuf>) -> Config {
         Config {
             data_dir: data_dir.into(),
+            database: None,
             access_token_ttl_secs: 15 * 60,
             max_sync_body_bytes: 32 * 1024 * 1024,
             max_json_body_bytes: 1024 * 1024,
@@ -64,15 +69,38 @@ pub enum OpenError {
     Db(#[from] DbError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Postgres(#[from] PgError),
+    #[error("opening the database panicked")]
+    Panicked,
 }
 
 impl AppState {
+    /// Opens the database the configuration names (blocking: once, at start-up).
     pub fn open(config: Config) -> Result<AppState, OpenError> {
-        let sqlite = SqliteBackend::open(&config.data_dir)?;
-        // Blocking, but once at start-up and before any request is served.
-        let secret = sqlite.write_blocking(|unit| unit.jwt_secret())?;
+        let (backend, secret): (Arc<dyn Backend>, String) = match &config.database {
+            None => {
+                let sqlite = SqliteBackend::open(&config.data_dir)?;
+                let secret = sqlite.write_blocking(|unit| unit.jwt_secret())?;
+                (Arc::new(sqlite), secret)
+            }
+            Some(url) => {
+                let url = url.clone();
+                // The PostgreSQL driver blocks on a runtime of its own, which cannot start
+                // inside the server's: open it on a thread of its own.
+                let (pg, secret) = std::thread::spawn(move || {
+                    let pg = PgDatabase::open(&url, Live::default())?;
+                    let secret =
+                        pg.write_unit(|unit| onsite_store::repo::Accounts::jwt_secret(unit))?;
+                    Ok::<_, OpenError>((pg, secret))
+                })
+                .join()
+                .map_err(|_| OpenError::Panicked)??;
+                (Arc::new(pg), secret)
+            }
+        };
         Ok(AppState {
-            backend: Arc::new(sqlite),
+            backend,
             api_seed: rand::random(),
             keys: Arc::new(Keys::from_secret(secret.as_bytes())),
             login_limiter: LoginLimiter::new(

@@ -45,13 +45,15 @@ enum Command {
         #[arg(long)]
         to: PathBuf,
     },
-    /// Replace the database with a backup, under a new epoch. Stop the server first.
+    /// Replace the embedded database with a backup, under a new epoch; stop the server
+    /// first. With --database (and no --from): give a PostgreSQL database just restored
+    /// with pg_restore its new epoch, before any server starts on it.
     Restore {
         #[command(flatten)]
         data: DataDir,
-        /// The backup file to restore.
+        /// The backup file to restore (embedded database only).
         #[arg(long)]
-        from: PathBuf,
+        from: Option<PathBuf>,
     },
     /// Administer accounts directly in the data directory.
     Admin {
@@ -62,9 +64,36 @@ enum Command {
 
 #[derive(Debug, clap::Args)]
 struct DataDir {
-    /// Directory holding the database.
+    /// Directory of the embedded database (unused with --database).
     #[arg(long, env = "ONSITE_DATA_DIR", default_value = "./onsite-data")]
     data_dir: PathBuf,
+    /// A PostgreSQL database instead of the embedded one: postgres://user@host:port/db.
+    /// Any number of servers may share it.
+    #[arg(long, env = "ONSITE_DATABASE_URL")]
+    database: Option<String>,
+}
+
+impl DataDir {
+    fn config(&self) -> Config {
+        let mut config = Config::new(&self.data_dir);
+        config.database = self.database.clone();
+        config
+    }
+
+    /// Where the data is, for messages (never the URL, which may hold a password).
+    fn describe(&self) -> String {
+        describe(&self.config())
+    }
+
+    /// Backups of the embedded database only: PostgreSQL has its own tools.
+    fn sqlite_only(&self, command: &str) -> anyhow::Result<()> {
+        if self.database.is_some() {
+            bail!(
+                "onsite {command} works on the embedded database; for PostgreSQL use pg_dump and pg_restore (docs/backends.md)"
+            );
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,23 +128,39 @@ pub fn main() -> anyhow::Result<()> {
             access_token_ttl,
             max_sync_body_mb,
         } => {
-            let mut config = Config::new(data.data_dir);
+            let mut config = data.config();
             config.access_token_ttl_secs = access_token_ttl;
             config.max_sync_body_bytes = max_sync_body_mb * 1024 * 1024;
             run_server(listen, config)
         }
         Command::Backup { data, to } => {
+            data.sqlite_only("backup")?;
             onsite_store_sqlite::backup::backup(&data.data_dir, &to)
                 .with_context(|| format!("backing up {}", data.data_dir.display()))?;
             println!("{}", serde_json::json!({"backup": to}));
             Ok(())
         }
-        Command::Restore { data, from } => {
-            let restored = onsite_store_sqlite::backup::restore(&data.data_dir, &from)
-                .with_context(|| format!("restoring {}", from.display()))?;
-            println!("{}", serde_json::to_string(&restored)?);
-            Ok(())
-        }
+        Command::Restore { data, from } => match (&data.database, from) {
+            (Some(url), None) => {
+                let marked = onsite_store_postgres::restore::mark_restored(url)
+                    .context("marking the PostgreSQL database restored")?;
+                println!(
+                    "{}",
+                    serde_json::json!({"epoch": marked.epoch, "restored_from": marked.restored_from})
+                );
+                Ok(())
+            }
+            (Some(_), Some(_)) => bail!(
+                "restore a PostgreSQL dump with pg_restore, then run `onsite restore --database URL` without --from"
+            ),
+            (None, Some(from)) => {
+                let restored = onsite_store_sqlite::backup::restore(&data.data_dir, &from)
+                    .with_context(|| format!("restoring {}", from.display()))?;
+                println!("{}", serde_json::to_string(&restored)?);
+                Ok(())
+            }
+            (None, None) => bail!("give the backup file to restore: --from FILE"),
+        },
         Command::Admin {
             command:
                 AdminCommand::CreateUser {
@@ -135,7 +180,8 @@ pub fn main() -> anyhow::Result<()> {
             let password = password.lines().next().unwrap_or_default();
             let display_name = display_name.unwrap_or_else(|| username.clone());
             let new = passwords::new_account(&username, &display_name, role, password)?;
-            let state = AppState::open(Config::new(data.data_dir))?;
+            let state = AppState::open(data.config())
+                .with_context(|| format!("opening {}", data.describe()))?;
             let runtime = tokio::runtime::Runtime::new()?;
             let account = runtime.block_on(
                 state
@@ -175,12 +221,19 @@ async fn bootstrap_admin(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Where a configuration keeps its data, for messages and logs.
+fn describe(config: &Config) -> String {
+    match &config.database {
+        None => config.data_dir.display().to_string(),
+        Some(_) => "the PostgreSQL database of --database".into(),
+    }
+}
+
 fn run_server(listen: SocketAddr, config: Config) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
-        let data_dir = config.data_dir.clone();
-        let state =
-            AppState::open(config).with_context(|| format!("opening {}", data_dir.display()))?;
+        let data = describe(&config);
+        let state = AppState::open(config).with_context(|| format!("opening {data}"))?;
         bootstrap_admin(&state).await?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
@@ -188,7 +241,7 @@ fn run_server(listen: SocketAddr, config: Config) -> anyhow::Result<()> {
         let addr = listener.local_addr()?;
         // Tools that start the server on port 0 read the real address from this line.
         println!("onsite listening on http://{addr}");
-        tracing::info!(%addr, data_dir = %data_dir.display(), "onsite serving");
+        tracing::info!(%addr, %data, "onsite serving");
         serve(listener, state, async {
             let _ = tokio::signal::ctrl_c().await;
         })

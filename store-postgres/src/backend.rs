@@ -42,7 +42,7 @@ type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
 /// A PostgreSQL database shared by any number of `onsite serve` processes.
 #[derive(Clone)]
 pub struct PgDatabase {
-    pool: Pool,
+    pool: Arc<PoolHolder>,
     live: Live,
     _listening: Arc<Listening>,
 }
@@ -50,6 +50,34 @@ pub struct PgDatabase {
 impl std::fmt::Debug for PgDatabase {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgDatabase").finish_non_exhaustive()
+    }
+}
+
+/// Owns the pool. Closing a connection blocks on the driver's own runtime, which cannot
+/// run inside an async runtime: a server dropping its database at shutdown, or an async
+/// test at its end, would panic. So the last handle drops the pool on a thread of its own.
+struct PoolHolder(Option<Pool>);
+
+impl std::ops::Deref for PoolHolder {
+    type Target = Pool;
+
+    fn deref(&self) -> &Pool {
+        // Taken only in `drop`.
+        self.0
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("the pool is there until dropped"))
+    }
+}
+
+impl Drop for PoolHolder {
+    fn drop(&mut self) {
+        if let Some(pool) = self.0.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                let _ = std::thread::spawn(move || drop(pool)).join();
+            } else {
+                drop(pool);
+            }
+        }
     }
 }
 
@@ -130,9 +158,15 @@ impl PgDatabase {
             tx.commit()?;
         }
         let stop = Arc::new(AtomicBool::new(false));
-        spawn_listener(config, live.clone(), stop.clone());
+        let (listening, ready) = std::sync::mpsc::channel();
+        spawn_listener(config, live.clone(), stop.clone(), listening);
+        // Notices sent before the listener's LISTEN are lost to this server: wait for it
+        // (a server that cannot listen still serves; its devices sync on their interval).
+        if ready.recv_timeout(Duration::from_secs(10)).is_err() {
+            tracing::warn!("live notices: not listening yet; devices of this server may hear late");
+        }
         Ok(PgDatabase {
-            pool,
+            pool: Arc::new(PoolHolder(Some(pool))),
             live,
             _listening: Arc::new(Listening(stop)),
         })
@@ -189,13 +223,18 @@ fn random_secret() -> String {
 /// One thread per server holds a connection that LISTENs; it reconnects after a failure
 /// (a lost notice costs devices latency, never data) and ends when the database handle
 /// is dropped.
-fn spawn_listener(config: postgres::Config, live: Live, stop: Arc<AtomicBool>) {
+fn spawn_listener(
+    config: postgres::Config,
+    live: Live,
+    stop: Arc<AtomicBool>,
+    listening: std::sync::mpsc::Sender<()>,
+) {
     let spawned = std::thread::Builder::new()
         .name("onsite-pg-listen".into())
         .spawn(move || {
             let mut delay = Duration::from_millis(100);
             while !stop.load(Ordering::Relaxed) {
-                match listen(&config, &live, &stop) {
+                match listen(&config, &live, &stop, &listening) {
                     Ok(()) => return,
                     Err(e) => {
                         tracing::warn!(error = %e, "live notices: listening failed; reconnecting");
@@ -210,9 +249,16 @@ fn spawn_listener(config: postgres::Config, live: Live, stop: Arc<AtomicBool>) {
     }
 }
 
-fn listen(config: &postgres::Config, live: &Live, stop: &AtomicBool) -> Result<(), PgError> {
+fn listen(
+    config: &postgres::Config,
+    live: &Live,
+    stop: &AtomicBool,
+    listening: &std::sync::mpsc::Sender<()>,
+) -> Result<(), PgError> {
     let mut client = config.connect(NoTls)?;
     client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+    // Only the first start waits for it; after a reconnect nobody does.
+    let _ = listening.send(());
     while !stop.load(Ordering::Relaxed) {
         let mut notifications = client.notifications();
         let mut heard = notifications.timeout_iter(Duration::from_millis(500));

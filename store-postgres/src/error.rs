@@ -21,7 +21,7 @@ pub enum PgError {
 impl From<PgError> for StoreError {
     fn from(e: PgError) -> StoreError {
         match e {
-            PgError::Postgres(e) => StoreError::Database(e.to_string()),
+            PgError::Postgres(e) => StoreError::Database(crate::unit::describe(&e)),
             PgError::Pool(e) => StoreError::Unavailable(format!("cannot reach the database: {e}")),
             PgError::Corrupt(id, why) => StoreError::Corrupt(id, why),
             PgError::NoEpoch => StoreError::NoEpoch,

@@ -15,7 +15,9 @@ pub mod error;
 pub mod projection;
 pub mod reference;
 pub mod repo;
+pub mod restore;
 pub mod schema;
+mod seam;
 pub mod store;
 pub mod unit;
 

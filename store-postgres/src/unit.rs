@@ -25,7 +25,15 @@ impl std::fmt::Debug for PgUnit<'_, '_> {
 
 /// A driver error as the seam speaks it.
 pub(crate) fn pg_err(e: postgres::Error) -> StoreError {
-    StoreError::Database(e.to_string())
+    StoreError::Database(describe(&e))
+}
+
+/// The server's own message when there is one: the driver's `Display` says only "db error".
+pub(crate) fn describe(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
 }
 
 impl<'t, 'c> PgUnit<'t, 'c> {

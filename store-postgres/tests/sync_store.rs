@@ -212,3 +212,17 @@ fn notices_reach_every_server_after_commit_only() {
     // The rolled-back job was never stored.
     assert!(a.read(|s| s.load_saved(&doc_id(9, 1))).unwrap().is_none());
 }
+
+#[test]
+fn a_database_marked_restored_has_a_new_epoch_and_says_it_was_restored() {
+    let Some(db) = TestDb::create("a_database_marked_restored") else {
+        return;
+    };
+    let before = db.server().read(|s| s.epoch()).unwrap();
+    let marked = onsite_store_postgres::restore::mark_restored_at(&db.config).unwrap();
+    assert_eq!(marked.restored_from, before);
+    let server = db.server();
+    assert_eq!(server.read(|s| s.epoch()).unwrap(), marked.epoch);
+    assert_ne!(marked.epoch, before);
+    assert!(server.read(|s| s.restored()).unwrap());
+}

@@ -4,6 +4,7 @@
 //! a separate `onsite` process that can be killed), accounts, and the HTTP calls the back
 //! office makes. Every server gets its own temporary data directory, removed on drop.
 
+pub mod database;
 pub mod hostile;
 pub mod office;
 pub mod proxy;
@@ -19,6 +20,8 @@ use std::process::{Child, Command, Stdio};
 use anyhow::{Context, anyhow, bail};
 use onsite_domain::Role;
 use onsite_server::{AppState, Config};
+
+use crate::database::TestDatabase;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
@@ -40,6 +43,8 @@ pub struct TestServer {
     dir: TempDir,
     running: Option<(oneshot::Sender<()>, JoinHandle<std::io::Result<()>>)>,
     http: reqwest::Client,
+    /// Last: dropped after the server was told to stop.
+    database: TestDatabase,
 }
 
 impl std::fmt::Debug for TestServer {
@@ -58,7 +63,9 @@ impl TestServer {
     /// Starts a server whose configuration `adjust` changes first.
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> anyhow::Result<TestServer> {
         let dir = tempfile::tempdir()?;
+        let database = TestDatabase::create()?;
         let mut config = Config::new(dir.path());
+        config.database = database.url();
         adjust(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -68,6 +75,7 @@ impl TestServer {
             dir,
             running: None,
             http: http(),
+            database,
         };
         server.spawn(listener)?;
         Ok(server)
@@ -91,6 +99,11 @@ impl TestServer {
         self.dir.path()
     }
 
+    /// The PostgreSQL database of this server, or `None` on SQLite.
+    pub fn database_url(&self) -> Option<String> {
+        self.config.database.clone()
+    }
+
     /// Stops serving (open requests finish first). Devices now find the server unreachable.
     pub async fn stop(&mut self) -> anyhow::Result<()> {
         if let Some((tx, task)) = self.running.take() {
@@ -109,7 +122,7 @@ impl TestServer {
 
     /// Creates an account whose password is [`PASSWORD`]; returns its id.
     pub fn create_user(&self, username: &str, role: Role) -> anyhow::Result<String> {
-        create_account(self.dir.path(), username, role)
+        create_account_in(self.config.clone(), username, role)
     }
 
     pub async fn login(&self, username: &str, device_id: &str) -> anyhow::Result<String> {
@@ -136,7 +149,7 @@ impl TestServer {
 
     /// The server's token signing secret, read from its database (to forge tokens with).
     pub fn jwt_secret(&self) -> anyhow::Result<String> {
-        let state = AppState::open(Config::new(self.dir.path()))?;
+        let state = open_state(self.config.clone())?;
         wait_for(async move {
             state
                 .backend
@@ -253,7 +266,7 @@ impl TestServer {
 
     /// Every row of every table, for "this request changed nothing" comparisons.
     pub fn dump(&self) -> anyhow::Result<Vec<String>> {
-        dump_database(&sqlite_file::path(self.dir.path()))
+        self.database.dump(self.dir.path())
     }
 }
 
@@ -271,8 +284,32 @@ pub use sqlite_file::dump_database;
 /// (running or not, in this process or not), through the backend's repository; returns
 /// its id.
 pub fn create_account(data_dir: &Path, username: &str, role: Role) -> anyhow::Result<String> {
+    create_account_on(data_dir, None, username, role)
+}
+
+/// [`create_account`] on a PostgreSQL database when `database` names one.
+pub fn create_account_on(
+    data_dir: &Path,
+    database: Option<String>,
+    username: &str,
+    role: Role,
+) -> anyhow::Result<String> {
+    let mut config = Config::new(data_dir);
+    config.database = database;
+    create_account_in(config, username, role)
+}
+
+/// Opens the server state of `config` off the test's runtime (the PostgreSQL driver
+/// blocks on a runtime of its own).
+fn open_state(config: Config) -> anyhow::Result<AppState> {
+    std::thread::spawn(move || AppState::open(config).map_err(anyhow::Error::from))
+        .join()
+        .map_err(|_| anyhow!("opening the server state panicked"))?
+}
+
+fn create_account_in(config: Config, username: &str, role: Role) -> anyhow::Result<String> {
     let new = onsite_server::passwords::new_account(username, username, role, PASSWORD)?;
-    let state = AppState::open(Config::new(data_dir))?;
+    let state = open_state(config)?;
     let account = wait_for(async move {
         state
             .backend
@@ -316,9 +353,24 @@ impl ServerProcess {
     /// Starts `onsite serve` on `listen` (use port 0 for a free one) and waits until it
     /// prints the address it listens on.
     pub fn start(binary: &Path, data_dir: &Path, listen: &str) -> anyhow::Result<ServerProcess> {
-        let mut child = Command::new(binary)
+        Self::start_on(binary, data_dir, None, listen)
+    }
+
+    /// [`ServerProcess::start`] on a PostgreSQL database when `database` names one.
+    pub fn start_on(
+        binary: &Path,
+        data_dir: &Path,
+        database: Option<&str>,
+        listen: &str,
+    ) -> anyhow::Result<ServerProcess> {
+        let mut command = Command::new(binary);
+        command
             .args(["serve", "--listen", listen, "--data-dir"])
-            .arg(data_dir)
+            .arg(data_dir);
+        if let Some(url) = database {
+            command.args(["--database", url]);
+        }
+        let mut child = command
             .env("ONSITE_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

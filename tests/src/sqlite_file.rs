@@ -1,8 +1,8 @@
-//! What the tests read or change in the SQLite file itself, below every API: database
-//! dumps for "nothing changed" comparisons, stored documents and feed rows as the file
-//! holds them, refresh tokens aged by hand. Only a server on the SQLite backend has such a
-//! file; everything else in the harness goes through the API or the backend's
-//! repositories.
+//! What the tests read or change in the server's database itself, below every API: database
+//! dumps for "nothing changed" comparisons, stored documents and feed rows as the database
+//! holds them, refresh tokens aged by hand. On the SQLite backend that is the file in the
+//! data directory; on PostgreSQL, the test server's database (the same tables). Everything
+//! else in the harness goes through the API or the backend's repositories.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -10,6 +10,7 @@ use std::time::Duration;
 use onsite_domain::Job;
 
 use crate::TestServer;
+use crate::database::with_postgres;
 
 /// Where a data directory keeps its database.
 pub fn path(data_dir: &Path) -> PathBuf {
@@ -49,15 +50,43 @@ pub fn dump_database(path: &Path) -> anyhow::Result<Vec<String>> {
     Ok(out)
 }
 
-/// The job as the file stores it.
+/// The job as the database stores it.
 pub fn stored_job(server: &TestServer, id: &str) -> anyhow::Result<Job> {
-    let doc = onsite_store_sqlite::storage::load_doc(&open(server)?, id)?
-        .ok_or_else(|| anyhow::anyhow!("no stored document {id}"))?;
-    Ok(doc.job()?)
+    let bytes: Option<Vec<u8>> = match server.database_url() {
+        Some(url) => {
+            let id = id.to_string();
+            with_postgres(&url, move |c| {
+                Ok(
+                    c.query_opt("SELECT data FROM documents WHERE doc_id = $1", &[&id])?
+                        .map(|r| r.get(0)),
+                )
+            })?
+        }
+        None => {
+            use rusqlite::OptionalExtension;
+            open(server)?
+                .query_row("SELECT data FROM documents WHERE doc_id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?
+        }
+    };
+    let bytes = bytes.ok_or_else(|| anyhow::anyhow!("no stored document {id}"))?;
+    Ok(onsite_domain::JobDoc::load(&bytes)?.job()?)
 }
 
 /// Changes the server accepted from one device (its feed rows of kind "change").
 pub fn changes_from(server: &TestServer, device_id: &str) -> anyhow::Result<i64> {
+    if let Some(url) = server.database_url() {
+        let device_id = device_id.to_string();
+        return with_postgres(&url, move |c| {
+            Ok(c.query_one(
+                "SELECT COUNT(*) FROM feed WHERE kind = 0 AND origin_device = $1",
+                &[&device_id],
+            )?
+            .get(0))
+        });
+    }
     Ok(open(server)?.query_row(
         "SELECT COUNT(*) FROM feed WHERE kind = 0 AND origin_device = ?1",
         [device_id],
@@ -69,8 +98,35 @@ pub fn changes_from(server: &TestServer, device_id: &str) -> anyhow::Result<i64>
 /// would; answers how many there were.
 pub fn expire_refresh_tokens(server: &TestServer, user_id: &str) -> anyhow::Result<usize> {
     let past = chrono::Utc::now().timestamp() - 1;
+    if let Some(url) = server.database_url() {
+        let user_id = user_id.to_string();
+        return with_postgres(&url, move |c| {
+            Ok(c.execute(
+                "UPDATE refresh_tokens SET expires_at = $2 WHERE user_id = $1 AND expires_at > $2",
+                &[&user_id, &past],
+            )? as usize)
+        });
+    }
     Ok(open(server)?.execute(
         "UPDATE refresh_tokens SET expires_at = ?2 WHERE user_id = ?1 AND expires_at > ?2",
         rusqlite::params![user_id, past],
     )?)
+}
+
+/// Overwrites a job's stored document, as a failing disk would.
+pub fn damage_document(server: &TestServer, id: &str, bytes: &[u8]) -> anyhow::Result<u64> {
+    if let Some(url) = server.database_url() {
+        let (id, bytes) = (id.to_string(), bytes.to_vec());
+        return with_postgres(&url, move |c| {
+            Ok(c.execute(
+                "UPDATE documents SET data = $1 WHERE doc_id = $2",
+                &[&bytes, &id],
+            )?)
+        });
+    }
+    let changed = open(server)?.execute(
+        "UPDATE documents SET data = ?1 WHERE doc_id = ?2",
+        rusqlite::params![bytes, id],
+    )?;
+    Ok(changed as u64)
 }

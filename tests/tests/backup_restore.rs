@@ -11,6 +11,7 @@ use serde_json::json;
 
 #[tokio::test]
 async fn a_restored_server_gets_back_from_the_devices_what_its_backup_lacks() {
+    onsite_tests::sqlite_only!("onsite backup and restore copy the embedded database");
     let mut server = TestServer::start().await.unwrap();
     let tech = server.create_user("wang", Role::Technician).unwrap();
     server.create_user("office", Role::BackOffice).unwrap();
@@ -86,6 +87,7 @@ async fn a_restored_server_gets_back_from_the_devices_what_its_backup_lacks() {
 
 #[tokio::test]
 async fn a_file_that_is_not_an_onsite_database_is_not_restored() {
+    onsite_tests::sqlite_only!("onsite restore reads an embedded database file");
     let mut server = TestServer::start().await.unwrap();
     server.create_user("office", Role::BackOffice).unwrap();
     let before = server.dump().unwrap();

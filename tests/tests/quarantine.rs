@@ -15,16 +15,7 @@ use serde_json::{Value, json};
 /// Overwrites a job's stored document, as a failing disk would. The one thing these tests
 /// write into the server's database behind its back.
 fn damage(server: &TestServer, job: &str, bytes: &[u8]) {
-    let conn = rusqlite::Connection::open(server.data_dir().join(onsite_store_sqlite::db::DB_FILE))
-        .unwrap();
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .unwrap();
-    let changed = conn
-        .execute(
-            "UPDATE documents SET data = ?1 WHERE doc_id = ?2",
-            rusqlite::params![bytes, job],
-        )
-        .unwrap();
+    let changed = onsite_tests::sqlite_file::damage_document(server, job, bytes).unwrap();
     assert_eq!(changed, 1);
 }
 

@@ -222,10 +222,14 @@ async fn interrupted_and_repeated_uploads_lose_nothing_and_duplicate_nothing() {
 #[tokio::test]
 async fn nothing_acknowledged_is_lost_across_server_restarts_and_sigkill() {
     let dir = tempfile::tempdir().unwrap();
+    // On the run's backend: the data directory, or a PostgreSQL database of its own.
+    let database = onsite_tests::database::TestDatabase::create().unwrap();
+    let db = database.url();
     let binary = std::path::Path::new(env!("CARGO_BIN_EXE_onsite-under-test"));
-    let mut server = ServerProcess::start(binary, dir.path(), "127.0.0.1:0").unwrap();
+    let mut server =
+        ServerProcess::start_on(binary, dir.path(), db.as_deref(), "127.0.0.1:0").unwrap();
     let (url, addr) = (server.url(), server.addr.to_string());
-    onsite_tests::create_account(dir.path(), "wang", Role::Technician).unwrap();
+    onsite_tests::create_account_on(dir.path(), db.clone(), "wang", Role::Technician).unwrap();
     let device = Device::sign_in(&url, "wang").await.unwrap();
     let mut created = Vec::new();
     for round in 0..3 {
@@ -245,7 +249,7 @@ async fn nothing_acknowledged_is_lost_across_server_restarts_and_sigkill() {
         );
         // Killed without warning right after acknowledging, then started on the same data.
         server.kill().unwrap();
-        server = ServerProcess::start(binary, dir.path(), &addr).unwrap();
+        server = ServerProcess::start_on(binary, dir.path(), db.as_deref(), &addr).unwrap();
     }
     let fresh = Device::sign_in(&url, "wang").await.unwrap();
     fresh.client.sync().await.unwrap();

@@ -53,12 +53,15 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        // Best effort: a database left behind by a failed test is named as such.
-        if let Ok(mut client) = self.admin.connect(NoTls) {
-            let _ = client.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
+        // Best effort: a database left behind by a failed test is named as such. On a
+        // thread of its own: the driver cannot block inside an async test's runtime.
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            if let Ok(mut client) = admin.connect(NoTls) {
+                let _ =
+                    client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        })
+        .join();
     }
 }

@@ -1180,8 +1180,6 @@ pub fn stock_balances_are_listed_by_technician_and_part_and_filtered<
 
 /// The tests of this file, for [`crate::unit_conformance_tests!`].
 ///
-/// `stock_balances_are_listed_by_technician_and_part_and_filtered` joins the list once
-/// every backend's unit implements `Accounts` (it makes the technicians' accounts).
 #[macro_export]
 #[doc(hidden)]
 macro_rules! reference_unit_tests {
@@ -1197,6 +1195,7 @@ macro_rules! reference_unit_tests {
             a_bad_restock_line_refuses_the_whole_restock,
             restocks_are_listed_newest_first_per_technician,
             van_stock_reaches_the_technician_as_restocks_minus_their_parts_lines,
+            stock_balances_are_listed_by_technician_and_part_and_filtered,
         );
     };
 }
