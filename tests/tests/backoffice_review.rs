@@ -630,9 +630,9 @@ async fn each_back_office_account_edits_as_its_own_actor() {
             .dump()
             .unwrap()
             .into_iter()
-            .filter(|l| {
-                l.starts_with("actors:") && l.contains(&format!("Text(\"{user}\") Text(\"@api\")"))
-            })
+            // A row of the actors table naming the account and the API device, in either
+            // backend's dump format.
+            .filter(|l| l.starts_with("actors:") && l.contains(user) && l.contains("@api"))
             .count()
     };
     assert_eq!((owned(&server, &li), owned(&server, &zhao)), (1, 1));
