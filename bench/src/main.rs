@@ -5,11 +5,13 @@
 //!
 //! ```sh
 //! cargo run --release -p onsite-bench -- fleet-day --docs 1000 --edits 50
+//! cargo run --release -p onsite-bench -- server-scale --jobs 100000 --technicians 50
 //! ```
 
 mod fleet_day;
 mod jobs;
 mod server;
+mod server_scale;
 
 use clap::{Parser, Subcommand};
 
@@ -27,6 +29,9 @@ struct Cli {
 enum Scenario {
     /// One technician's device: upload, idle reconnect, sparse edits, fresh device, back-office edits.
     FleetDay(fleet_day::Options),
+    /// Many technicians load S jobs through sync; then the back office's list and monthly
+    /// reports, server memory and database size.
+    ServerScale(server_scale::Options),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -35,7 +40,12 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let report = match cli.scenario {
-        Scenario::FleetDay(options) => runtime.block_on(fleet_day::run(options))?,
+        Scenario::FleetDay(options) => {
+            serde_json::to_value(runtime.block_on(fleet_day::run(options))?)?
+        }
+        Scenario::ServerScale(options) => {
+            serde_json::to_value(runtime.block_on(server_scale::run(options))?)?
+        }
     };
     println!("{}", serde_json::to_string(&report)?);
     Ok(())

@@ -40,14 +40,26 @@ pub struct ServerProcess {
     pub url: String,
     pub data_dir: PathBuf,
     binary: PathBuf,
+    /// The `--database` arguments of `onsite serve`, repeated for `onsite admin`.
+    admin_args: Vec<String>,
     child: Child,
 }
 
 impl ServerProcess {
     pub fn start(binary: &Path, data_dir: &Path) -> anyhow::Result<ServerProcess> {
+        ServerProcess::start_with(binary, data_dir, &[])
+    }
+
+    /// [`ServerProcess::start`] with more arguments for `onsite serve` (e.g. `--database URL`).
+    pub fn start_with(
+        binary: &Path,
+        data_dir: &Path,
+        extra: &[String],
+    ) -> anyhow::Result<ServerProcess> {
         let mut child = Command::new(binary)
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
+            .args(extra)
             .env("ONSITE_LOG", "warn")
             .stdout(Stdio::piped())
             .spawn()
@@ -64,6 +76,7 @@ impl ServerProcess {
             url,
             data_dir: data_dir.to_path_buf(),
             binary: binary.to_path_buf(),
+            admin_args: database_args(extra),
             child,
         })
     }
@@ -81,6 +94,7 @@ impl ServerProcess {
                 "--data-dir",
             ])
             .arg(&self.data_dir)
+            .args(&self.admin_args)
             .env("ONSITE_LOG", "warn")
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
@@ -98,12 +112,41 @@ impl ServerProcess {
 
     /// Peak resident memory of the server process so far (VmHWM), in KiB.
     pub fn peak_rss_kb(&self) -> anyhow::Result<u64> {
+        self.proc_status_kb("VmHWM:")
+    }
+
+    /// Resident memory of the server process now (VmRSS), in KiB.
+    pub fn rss_kb(&self) -> anyhow::Result<u64> {
+        self.proc_status_kb("VmRSS:")
+    }
+
+    /// CPU time the server process used so far (user + system), in ms.
+    pub fn cpu_ms(&self) -> anyhow::Result<u64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))?;
+        // The fields after the command name, which is in parentheses and may hold spaces.
+        let rest = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest)
+            .ok_or_else(|| anyhow!("unreadable /proc stat"))?;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // utime and stime are fields 14 and 15 of proc(5), 12 and 13 after the name.
+        let ticks = |i: usize| -> anyhow::Result<u64> {
+            fields
+                .get(i)
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| anyhow!("no field {i} in /proc stat"))
+        };
+        // Clock ticks are 1/100 s on Linux (USER_HZ).
+        Ok((ticks(11)? + ticks(12)?) * 10)
+    }
+
+    fn proc_status_kb(&self, field: &str) -> anyhow::Result<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
         status
             .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .find_map(|l| l.strip_prefix(field))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .ok_or_else(|| anyhow!("no VmHWM in /proc status"))
+            .ok_or_else(|| anyhow!("no {field} in /proc status"))
     }
 }
 
@@ -112,6 +155,35 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The `--database URL` (or `--database=URL`) among arguments of `onsite serve`.
+fn database_args(args: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        if arg == "--database" {
+            out.push(arg.clone());
+            out.extend(it.next().cloned());
+        } else if arg.starts_with("--database=") {
+            out.push(arg.clone());
+        }
+    }
+    out
+}
+
+/// The database URL among arguments of `onsite serve`, if one was given.
+pub fn database_url(args: &[String]) -> Option<String> {
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        if arg == "--database" {
+            return it.next().cloned();
+        }
+        if let Some(url) = arg.strip_prefix("--database=") {
+            return Some(url.to_string());
+        }
+    }
+    None
 }
 
 /// Bytes used by the files under `dir`.

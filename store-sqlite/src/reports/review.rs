@@ -4,7 +4,8 @@
 use onsite_domain::JobDoc;
 use onsite_domain::evidence::{Flags, creation_reference, time_flags};
 use onsite_domain::forms::Satisfaction;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use onsite_store::repo::jobs::{
     AnswerEntry, Clocks, DetailCustomer, DetailProduct, FormEntry, HistoryEntry, JobDetail,
@@ -15,78 +16,92 @@ use super::pct;
 
 pub use onsite_store::repo::jobs::ReviewFilter as JobFilter;
 
-const WHERE: &str = "
-    WHERE (?1 IS NULL OR j.status = ?1) AND (?2 IS NULL OR j.review_state = ?2)
-      AND (?3 IS NULL OR j.assignee = ?3)
-      AND (?4 IS NULL OR j.reported_at >= ?4) AND (?5 IS NULL OR j.reported_at < ?5)
-      AND (?6 IS NULL OR j.complaint = ?6) AND (?7 IS NULL OR j.dap = ?7)
-      AND (?8 IS NULL OR j.feedback_category = ?8) AND (?9 IS NULL OR j.customer_tier = ?9)";
+/// The conditions of the filters that are set, over bound parameters, and those
+/// parameters. Only the set filters appear in the SQL: a condition written
+/// `(?1 IS NULL OR j.status = ?1)` hides every index from SQLite's planner (it plans
+/// before the values are bound), which then scans the whole `jobs` table and sorts it,
+/// twice per page (the count and the page).
+fn conditions(f: &JobFilter) -> (String, Vec<Value>) {
+    let mut sql = Vec::new();
+    let mut values = Vec::new();
+    let mut add = |condition: &str, value: Value| {
+        values.push(value);
+        sql.push(format!("{condition} ?{}", values.len()));
+    };
+    if let Some(v) = &f.status {
+        add("j.status =", Value::Text(v.clone()));
+    }
+    if let Some(v) = &f.review_state {
+        add("j.review_state =", Value::Text(v.clone()));
+    }
+    if let Some(v) = &f.technician {
+        add("j.assignee =", Value::Text(v.clone()));
+    }
+    if let Some(p) = &f.period {
+        add("j.reported_at >=", Value::Integer(p.start_ms()));
+        add("j.reported_at <", Value::Integer(p.end_ms()));
+    }
+    if let Some(v) = f.complaint {
+        add("j.complaint =", Value::Integer(v.into()));
+    }
+    if let Some(v) = f.dap {
+        add("j.dap =", Value::Integer(v.into()));
+    }
+    if let Some(v) = &f.feedback_category {
+        add("j.feedback_category =", Value::Text(v.clone()));
+    }
+    if let Some(v) = &f.customer_tier {
+        add("j.customer_tier =", Value::Text(v.clone()));
+    }
+    let clause = if sql.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", sql.join(" AND "))
+    };
+    (clause, values)
+}
 
 /// One page of jobs, newest report first, and how many match in all.
 pub fn list(conn: &Connection, f: &JobFilter) -> rusqlite::Result<(Vec<ReviewRow>, u64)> {
-    let from = f.period.map(|p| p.start_ms());
-    let to = f.period.map(|p| p.end_ms());
-    let filters = params![
-        f.status,
-        f.review_state,
-        f.technician,
-        from,
-        to,
-        f.complaint,
-        f.dap,
-        f.feedback_category,
-        f.customer_tier
-    ];
-    let total: i64 = conn.query_row(
-        &format!("SELECT COUNT(*) FROM jobs j {WHERE}"),
-        filters,
-        |r| r.get(0),
-    )?;
+    let (clause, mut values) = conditions(f);
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT COUNT(*) FROM jobs j {clause}"))?
+        .query_row(params_from_iter(&values), |r| r.get(0))?;
+    let n = values.len();
+    values.push(Value::Integer(f.limit.into()));
+    values.push(Value::Integer(f.offset.into()));
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT j.doc_id, j.status, j.review_state, j.assignee, u.display_name,
                 j.customer_name, j.customer_tier, j.customer_region, j.product_model,
                 j.complaint, j.dap, j.feedback_category, j.reported_at, j.completed_at,
                 j.forms_count, j.parts_count
            FROM jobs j LEFT JOIN users u ON u.id = j.assignee
-           {WHERE}
-          ORDER BY j.reported_at DESC, j.doc_id LIMIT ?10 OFFSET ?11"
+           {clause}
+          ORDER BY j.reported_at DESC, j.doc_id LIMIT ?{} OFFSET ?{}",
+        n + 1,
+        n + 2
     ))?;
     let rows = stmt
-        .query_map(
-            params![
-                f.status,
-                f.review_state,
-                f.technician,
-                from,
-                to,
-                f.complaint,
-                f.dap,
-                f.feedback_category,
-                f.customer_tier,
-                f.limit,
-                f.offset
-            ],
-            |r| {
-                Ok(ReviewRow {
-                    id: r.get(0)?,
-                    status: r.get(1)?,
-                    review_state: r.get(2)?,
-                    assignee: r.get(3)?,
-                    assignee_name: r.get(4)?,
-                    customer_name: r.get(5)?,
-                    customer_tier: r.get(6)?,
-                    customer_region: r.get(7)?,
-                    product_model: r.get(8)?,
-                    complaint: r.get(9)?,
-                    dap: r.get(10)?,
-                    feedback_category: r.get(11)?,
-                    reported_at: r.get(12)?,
-                    completed_at: r.get(13)?,
-                    forms: r.get(14)?,
-                    parts_lines: r.get(15)?,
-                })
-            },
-        )?
+        .query_map(params_from_iter(&values), |r| {
+            Ok(ReviewRow {
+                id: r.get(0)?,
+                status: r.get(1)?,
+                review_state: r.get(2)?,
+                assignee: r.get(3)?,
+                assignee_name: r.get(4)?,
+                customer_name: r.get(5)?,
+                customer_tier: r.get(6)?,
+                customer_region: r.get(7)?,
+                product_model: r.get(8)?,
+                complaint: r.get(9)?,
+                dap: r.get(10)?,
+                feedback_category: r.get(11)?,
+                reported_at: r.get(12)?,
+                completed_at: r.get(13)?,
+                forms: r.get(14)?,
+                parts_lines: r.get(15)?,
+            })
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok((rows, total as u64))
 }
