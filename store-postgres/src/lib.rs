@@ -7,8 +7,11 @@
 //! to every server.
 //!
 //! What is here: the schema ([`schema`]), the sync engine's store ([`store`]) with the
-//! query tables ([`projection`]) and the reference reads ([`reference`]). The back-office
-//! repositories follow, then `PgDatabase` becomes an `onsite_store::Backend`.
+//! query tables ([`projection`]) and the reference reads ([`mod@reference`]), the
+//! back-office repositories ([`repo`]) on one transaction ([`PgUnit`]), and
+//! [`restore::mark_restored`] for a database brought back with `pg_restore`.
+//! `PgDatabase` is an `onsite_store::Backend`; it passes the same conformance suite as the
+//! embedded database.
 
 pub mod backend;
 pub mod error;

@@ -3,7 +3,7 @@
 //! The same tables as the embedded database, in PostgreSQL's types: `BIGINT` for
 //! integers and milliseconds, `BYTEA` for documents and changes, `BOOLEAN` for flags. A
 //! PostgreSQL database starts at the current version (there are no old PostgreSQL
-//! databases to upgrade); later versions are appended to [`VERSIONS`] and run in order,
+//! databases to upgrade); later versions are appended to the list of versions and run in order,
 //! each in its own transaction, under an advisory lock so that servers starting together
 //! upgrade once.
 

@@ -3,7 +3,7 @@
 //! The server's embedded database: one SQLite file in the data directory, one writer and a
 //! few read-only connections ([`db`]), the schema ladder ([`schema`]), the sync engine's
 //! store ([`storage`]) with the query tables kept in the same transaction
-//! ([`projection`]), the reference data ([`reference`]), accounts and sessions, the
+//! ([`projection`]), the reference data ([`mod@reference`]), accounts and sessions, the
 //! reports' SQL ([`reports`]) and online backups ([`backup`]). [`SqliteBackend`] is the
 //! [`onsite_store::Backend`] over all of it.
 
