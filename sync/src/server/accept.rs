@@ -287,6 +287,18 @@ fn judge(
         });
     };
     let saved = doc.save();
+    // Automerge can save a document that it then refuses to load ("mismatching heads",
+    // found by fuzzing with crafted changes). Stored, it would lose the job for every later
+    // reader; so what is stored must load again, with the same heads.
+    let reloaded = JobDoc::load(&saved)
+        .map(|mut d| d.heads() == doc.heads())
+        .unwrap_or(false);
+    if !reloaded {
+        return Err(Refusal {
+            code: "malformed_change",
+            message: "the changes leave a document that does not load again once saved".into(),
+        });
+    }
     if saved.len() > limits::MAX_DOC_BYTES {
         return Err(Refusal {
             code: "too_large",
