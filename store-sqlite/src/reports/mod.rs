@@ -10,6 +10,3 @@ pub mod satisfaction;
 pub mod service_levels;
 
 pub use onsite_store::report::*;
-
-#[cfg(test)]
-mod sql_tests;

@@ -6,8 +6,6 @@
 //! more than a second.
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)] // Test code: a failed unwrap is a failed test.
 
-use std::time::Duration;
-
 use onsite_domain::Role;
 
 use crate::RepoError;
@@ -32,9 +30,9 @@ fn now_secs() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// Long enough for the backend's clock, in seconds, to move on.
+/// Until the backend's clock, in seconds, has moved on.
 fn next_second() {
-    std::thread::sleep(Duration::from_millis(1_100));
+    super::until_the_next_second();
 }
 
 fn rotated<U: Accounts + ?Sized>(unit: &mut U, token: &str) -> String {

@@ -337,7 +337,7 @@ where
     // Set aside again: the latest reason and time are kept.
     unit.quarantine(&a, "bytes do not load").unwrap();
     // A second apart (times are whole seconds), so that the latest is the higher id.
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    super::until_the_next_second();
     unit.quarantine(&b, "unreadable").unwrap();
     let after = unit.now_ms() / 1000;
 

@@ -23,6 +23,15 @@ pub mod reports;
 
 const T: i64 = 1_796_068_800_000;
 
+/// Returns once the wall clock has moved into the next second: backends store some times
+/// in whole seconds, and an ordering by them needs two distinct values.
+pub(crate) fn until_the_next_second() {
+    let start = chrono::Utc::now().timestamp();
+    while chrono::Utc::now().timestamp() == start {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 fn peer(user: &str, role: Role, device: &str) -> Peer {
     Peer {
         user_id: user.into(),
