@@ -2,8 +2,7 @@
 //! each backend runs on its own unit type with [`crate::unit_conformance_tests!`].
 //!
 //! The jobs are committed through [`ServerStore::commit`], so that each backend's projection
-//! fills the query tables the reports read; the figures are worked out by hand (most of
-//! them those of store-sqlite's `reports::sql_tests`).
+//! fills the query tables the reports read; the figures are worked out by hand.
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)] // Test code: a failed unwrap is a failed test.
 
 use std::collections::BTreeMap;
