@@ -8,6 +8,7 @@ use automerge::{
 };
 use autosurgeon::{hydrate, reconcile};
 
+use crate::changed_only::ChangedOnly;
 use crate::job::{Job, SCHEMA_VERSION};
 
 #[derive(Debug, thiserror::Error)]
@@ -95,7 +96,7 @@ impl JobDoc {
     ) -> Result<Option<Change>, DocError> {
         let mut job = self.job()?;
         edit(&mut job);
-        if let Err(e) = reconcile(&mut self.doc, &job) {
+        if let Err(e) = reconcile(&mut ChangedOnly(&mut self.doc), &job) {
             self.doc.rollback();
             return Err(e.into());
         }

@@ -64,13 +64,28 @@ pub struct Satisfaction {
 
 /// Degree = Σ points / (answered × 10) × 100 %; rate = answers ≥ basically satisfied / answered × 100 %.
 pub fn satisfaction(levels: impl IntoIterator<Item = Level>) -> Option<Satisfaction> {
-    let (mut n, mut points, mut satisfied) = (0u64, 0i64, 0u64);
-    for level in levels {
-        n += 1;
-        points += level.points();
-        satisfied += u64::from(level.is_satisfied());
-    }
-    Satisfaction::from_totals(n, points, satisfied)
+    let t = tally(levels.into_iter().map(Level::points));
+    Satisfaction::from_totals(t.answered, t.points, t.satisfied)
+}
+
+/// What a set of answers adds to the satisfaction sums. The server stores each submitted
+/// form's tally, so that a report sums one row per form rather than one per answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub answered: u64,
+    pub points: i64,
+    /// Answers basically satisfied or better.
+    pub satisfied: u64,
+}
+
+/// The tally of answers given as their points.
+pub fn tally(points: impl IntoIterator<Item = i64>) -> Tally {
+    let satisfied_from = Level::BasicallySatisfied.points();
+    points.into_iter().fold(Tally::default(), |t, p| Tally {
+        answered: t.answered + 1,
+        points: t.points + p,
+        satisfied: t.satisfied + u64::from(p >= satisfied_from),
+    })
 }
 
 impl Satisfaction {
@@ -163,5 +178,18 @@ mod tests {
         assert!((s.rate_pct - 84.0).abs() < 1e-9);
         assert_eq!(Satisfaction::from_totals(25, 190, 21), Some(s));
         assert_eq!(Satisfaction::from_totals(0, 0, 0), None);
+    }
+
+    #[test]
+    fn a_tally_counts_basically_satisfied_and_better_as_satisfied() {
+        assert_eq!(tally([]), Tally::default());
+        assert_eq!(
+            tally([10, 6, 4, 2, 8]),
+            Tally {
+                answered: 5,
+                points: 30,
+                satisfied: 3
+            }
+        );
     }
 }

@@ -23,6 +23,7 @@
 //! assert_eq!(derive_status(&doc.job().unwrap()), Status::Accepted);
 //! ```
 
+mod changed_only;
 pub mod document;
 pub mod evidence;
 pub mod facts;

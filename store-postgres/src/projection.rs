@@ -178,13 +178,15 @@ fn replace_children(
     }
     let form = tx.prepare(
         "INSERT INTO job_forms (doc_id, form_id, template_id, template_version, respondent,
-             submitted_at, by_user, suggestion) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             submitted_at, by_user, suggestion, answered, points, satisfied)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )?;
     let answer = tx.prepare(
         "INSERT INTO form_answers (doc_id, form_id, item_id, points, comment, at)
          VALUES ($1, $2, $3, $4, $5, $6)",
     )?;
     for (form_id, f) in &job.forms {
+        let tally = onsite_domain::forms::tally(f.answers.values().map(|a| a.points));
         tx.execute(
             &form,
             &[
@@ -196,6 +198,9 @@ fn replace_children(
                 &f.submitted_at,
                 &f.by,
                 &f.suggestion.as_str(),
+                &(tally.answered as i64),
+                &tally.points,
+                &(tally.satisfied as i64),
             ],
         )?;
         for (item, a) in &f.answers {

@@ -164,9 +164,15 @@ CREATE TABLE job_forms (
     submitted_at     BIGINT,
     by_user          TEXT NOT NULL,
     suggestion       TEXT NOT NULL,
+    -- The form's tally (onsite_domain::forms::tally): the satisfaction reports sum one row
+    -- per form, from the index below alone.
+    answered         BIGINT NOT NULL,
+    points           BIGINT NOT NULL,
+    satisfied        BIGINT NOT NULL,
     PRIMARY KEY (doc_id, form_id)
 );
-CREATE INDEX job_forms_by_submitted ON job_forms (submitted_at);
+CREATE INDEX job_forms_by_submitted
+    ON job_forms (submitted_at, respondent) INCLUDE (doc_id, answered, points, satisfied);
 
 CREATE TABLE form_answers (
     doc_id  TEXT NOT NULL,

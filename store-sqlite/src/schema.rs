@@ -5,7 +5,7 @@
 
 use rusqlite::Connection;
 
-pub const CURRENT_VERSION: i64 = 6;
+pub const CURRENT_VERSION: i64 = 7;
 
 const V1: &str = "
 CREATE TABLE meta (
@@ -391,6 +391,28 @@ ALTER TABLE jobs ADD COLUMN created_at INTEGER;
 ALTER TABLE jobs ADD COLUMN time_flags INTEGER NOT NULL DEFAULT 0;
 ";
 
+/// Each submitted form's tally (onsite_domain::forms::tally), written by the projection, so
+/// that the satisfaction reports sum one row per form, read from an index that holds all
+/// they need, rather than one row per answer.
+const V7: &str = "
+ALTER TABLE job_forms ADD COLUMN answered INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE job_forms ADD COLUMN points INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE job_forms ADD COLUMN satisfied INTEGER NOT NULL DEFAULT 0;
+-- The forms stored before this step, tallied as the domain tallies them (satisfied: 6
+-- points, basically satisfied, or more).
+UPDATE job_forms SET
+    answered = (SELECT COUNT(*) FROM form_answers a
+                 WHERE a.doc_id = job_forms.doc_id AND a.form_id = job_forms.form_id),
+    points = (SELECT COALESCE(SUM(a.points), 0) FROM form_answers a
+               WHERE a.doc_id = job_forms.doc_id AND a.form_id = job_forms.form_id),
+    satisfied = (SELECT COUNT(*) FROM form_answers a
+                  WHERE a.doc_id = job_forms.doc_id AND a.form_id = job_forms.form_id
+                    AND a.points >= 6);
+DROP INDEX job_forms_by_submitted;
+CREATE INDEX job_forms_by_submitted
+    ON job_forms (submitted_at, respondent, answered, points, satisfied);
+";
+
 /// Brings the database to [`CURRENT_VERSION`].
 pub fn migrate(conn: &mut Connection) -> Result<(), SchemaError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -419,6 +441,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), SchemaError> {
             3 => tx.execute_batch(V4)?,
             4 => tx.execute_batch(V5)?,
             5 => tx.execute_batch(V6)?,
+            6 => tx.execute_batch(V7)?,
             _ => unreachable!("every version below CURRENT_VERSION has an upgrade step"),
         }
         at += 1;
@@ -530,5 +553,33 @@ mod tests {
                 balance: -3
             }]
         );
+    }
+
+    #[test]
+    fn v7_tallies_the_forms_stored_before_it() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for step in [V1, V2, V3, V4, V5, V6] {
+            conn.execute_batch(step).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 6).unwrap();
+        conn.execute_batch(
+            "INSERT INTO job_forms (doc_id, form_id, template_id, template_version, respondent,
+                 submitted_at, by_user, suggestion)
+             VALUES ('j', 'f', 'csat-onsite', 1, 'survey', 5, 't', ''),
+                    ('j', 'g', 'csat-onsite', 1, 'self', 5, 't', '');
+             INSERT INTO form_answers (doc_id, form_id, item_id, points, comment, at)
+             VALUES ('j', 'f', 'overall', 10, '', 5), ('j', 'f', 'price', 4, '', 5),
+                    ('j', 'f', 'quality', 6, '', 5);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let tallies: Vec<(String, i64, i64, i64)> = conn
+            .prepare("SELECT form_id, answered, points, satisfied FROM job_forms ORDER BY form_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(tallies, [("f".into(), 3, 20, 2), ("g".into(), 0, 0, 0)]);
     }
 }

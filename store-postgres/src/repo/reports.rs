@@ -55,6 +55,16 @@ fn satisfaction_key(group: sat::Group) -> String {
     }
 }
 
+/// The forms that count, with their jobs.
+const FORMS: &str = "
+    FROM job_forms f
+    JOIN jobs j ON j.doc_id = f.doc_id
+   WHERE f.submitted_at IS NOT NULL AND f.submitted_at >= $1 AND f.submitted_at < $2
+     AND f.respondent IN ('self', 'survey', 'callback') AND f.answered > 0
+     AND ($3::TEXT IS NULL OR j.assignee = $3) AND ($4::TEXT IS NULL OR j.customer_tier = $4)
+     AND ($5::TEXT IS NULL OR j.product_model = $5) AND ($6::TEXT IS NULL OR j.customer_region = $6)";
+
+/// The answers of the forms that count.
 const ANSWERS: &str = "
     FROM form_answers a
     JOIN job_forms f ON f.doc_id = a.doc_id AND f.form_id = a.form_id
@@ -144,10 +154,10 @@ impl Reports for PgUnit<'_, '_> {
     ) -> Result<Vec<(String, Totals)>, StoreError> {
         let sql = format!(
             "SELECT k, is_self, n, points, satisfied FROM (
-                SELECT {key} AS k, f.respondent = 'self' AS is_self, COUNT(*) AS n,
-                       SUM(a.points)::BIGINT AS points,
-                       COUNT(*) FILTER (WHERE a.points >= 6) AS satisfied
-                {ANSWERS}
+                SELECT {key} AS k, f.respondent = 'self' AS is_self,
+                       SUM(f.answered)::BIGINT AS n, SUM(f.points)::BIGINT AS points,
+                       SUM(f.satisfied)::BIGINT AS satisfied
+                {FORMS}
                 GROUP BY 1, 2) g
              ORDER BY k COLLATE \"C\", is_self",
             key = satisfaction_key(group)

@@ -1,5 +1,5 @@
-//! Satisfaction (客户满意度), summed in SQL over `form_answers`; the formulas and the
-//! report are `onsite_store::report::satisfaction`.
+//! Satisfaction (客户满意度), summed in SQL over the forms' tallies (per item, over
+//! `form_answers`); the formulas and the report are `onsite_store::report::satisfaction`.
 //!
 //! Which answers count: those of *submitted* forms whose submission falls in the period.
 //! The self-assessment side is `respondent = 'self'`; the survey side is the customer's
@@ -23,6 +23,16 @@ fn group_sql(group: Group) -> &'static str {
     }
 }
 
+/// The forms that count, with their jobs.
+const FORMS: &str = "
+    FROM job_forms f
+    JOIN jobs j ON j.doc_id = f.doc_id
+   WHERE f.submitted_at IS NOT NULL AND f.submitted_at >= ?1 AND f.submitted_at < ?2
+     AND f.respondent IN ('self', 'survey', 'callback') AND f.answered > 0
+     AND (?3 IS NULL OR j.assignee = ?3) AND (?4 IS NULL OR j.customer_tier = ?4)
+     AND (?5 IS NULL OR j.product_model = ?5) AND (?6 IS NULL OR j.customer_region = ?6)";
+
+/// The answers of the forms that count.
 const ANSWERS: &str = "
     FROM form_answers a
     JOIN job_forms f ON f.doc_id = a.doc_id AND f.form_id = a.form_id
@@ -49,8 +59,8 @@ pub fn by_group(
 ) -> rusqlite::Result<Vec<(String, Totals)>> {
     let sql = format!(
         "SELECT {key} AS k, f.respondent = 'self' AS is_self,
-                COUNT(*), SUM(a.points), SUM(a.points >= 6)
-         {ANSWERS}
+                SUM(f.answered), SUM(f.points), SUM(f.satisfied)
+         {FORMS}
          GROUP BY k, is_self ORDER BY k",
         key = group_sql(group)
     );
