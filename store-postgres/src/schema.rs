@@ -64,6 +64,7 @@ CREATE TABLE login_attempts (
     at  BIGINT NOT NULL
 );
 CREATE INDEX login_attempts_by_key ON login_attempts (key, at);
+CREATE INDEX login_attempts_by_at ON login_attempts (at);
 
 -- Numbered under the writers' advisory lock (see crate::backend): numbers are taken in
 -- commit order, so a reader never sees a number before every lower one is visible.

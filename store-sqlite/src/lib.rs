@@ -8,6 +8,7 @@
 //! [`onsite_store::Backend`] over all of it.
 
 pub mod accounts;
+pub mod attempts;
 pub mod backend;
 pub mod backup;
 pub mod db;

@@ -393,7 +393,8 @@ ALTER TABLE jobs ADD COLUMN time_flags INTEGER NOT NULL DEFAULT 0;
 
 /// Each submitted form's tally (onsite_domain::forms::tally), written by the projection, so
 /// that the satisfaction reports sum one row per form, read from an index that holds all
-/// they need, rather than one row per answer.
+/// they need, rather than one row per answer. Sign-in attempts, kept in the database as
+/// every other backend keeps them.
 const V7: &str = "
 ALTER TABLE job_forms ADD COLUMN answered INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE job_forms ADD COLUMN points INTEGER NOT NULL DEFAULT 0;
@@ -411,6 +412,15 @@ UPDATE job_forms SET
 DROP INDEX job_forms_by_submitted;
 CREATE INDEX job_forms_by_submitted
     ON job_forms (submitted_at, respondent, answered, points, satisfied);
+
+-- Sign-in attempts of the last minute, counted against the limits per account and per
+-- client address.
+CREATE TABLE login_attempts (
+    key TEXT NOT NULL,
+    at  INTEGER NOT NULL
+);
+CREATE INDEX login_attempts_by_key ON login_attempts (key, at);
+CREATE INDEX login_attempts_by_at ON login_attempts (at);
 ";
 
 /// Brings the database to [`CURRENT_VERSION`].

@@ -222,7 +222,7 @@ pub fn devices(conn: &Connection, user_id: &str) -> Result<Vec<DeviceInfo>, rusq
                 (SELECT COUNT(DISTINCT family) FROM refresh_tokens t
                   WHERE t.user_id = d.user_id AND t.device_id = d.device_id
                     AND t.revoked = 0 AND t.used_at IS NULL AND t.expires_at > ?2)
-           FROM devices d WHERE d.user_id = ?1 ORDER BY d.last_seen DESC",
+           FROM devices d WHERE d.user_id = ?1 ORDER BY d.last_seen DESC, d.device_id",
     )?;
     stmt.query_map(params![user_id, now()], |r| {
         Ok(DeviceInfo {

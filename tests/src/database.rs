@@ -29,9 +29,14 @@ pub fn on_postgres() -> bool {
 
 /// Says, past the test harness's capture, that a test did not run on this backend and why.
 pub fn not_on_this_backend(test: &str, why: &str) {
+    let (runs_on, not_on) = if on_postgres() {
+        ("SQLite", "PostgreSQL")
+    } else {
+        ("PostgreSQL", "SQLite")
+    };
     let _ = writeln!(
         std::io::stderr(),
-        "{test}: runs on SQLite only ({why}); not run on PostgreSQL"
+        "{test}: runs on {runs_on} only ({why}); not run on {not_on}"
     );
 }
 
@@ -181,6 +186,18 @@ pub fn with_postgres<T: Send + 'static>(
 macro_rules! sqlite_only {
     ($why:expr) => {
         if $crate::database::on_postgres() {
+            $crate::database::not_on_this_backend(module_path!(), $why);
+            return;
+        }
+    };
+}
+
+/// Returns from the test when the run is on SQLite, saying so: for tests of several
+/// servers on one database, which SQLite does not serve.
+#[macro_export]
+macro_rules! postgres_only {
+    ($why:expr) => {
+        if !$crate::database::on_postgres() {
             $crate::database::not_on_this_backend(module_path!(), $why);
             return;
         }

@@ -16,6 +16,7 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 
 use anyhow::{Context, anyhow, bail};
 use onsite_domain::Role;
@@ -43,8 +44,8 @@ pub struct TestServer {
     dir: TempDir,
     running: Option<(oneshot::Sender<()>, JoinHandle<std::io::Result<()>>)>,
     http: reqwest::Client,
-    /// Last: dropped after the server was told to stop.
-    database: TestDatabase,
+    /// Last: dropped after the server was told to stop (and after every server beside it).
+    database: Arc<TestDatabase>,
 }
 
 impl std::fmt::Debug for TestServer {
@@ -63,10 +64,30 @@ impl TestServer {
     /// Starts a server whose configuration `adjust` changes first.
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> anyhow::Result<TestServer> {
         let dir = tempfile::tempdir()?;
-        let database = TestDatabase::create()?;
+        let database = Arc::new(TestDatabase::create()?);
         let mut config = Config::new(dir.path());
         config.database = database.url();
         adjust(&mut config);
+        Self::serve_on(dir, config, database).await
+    }
+
+    /// A second server on this one's PostgreSQL database, with a data directory of its
+    /// own, as several servers run behind one address.
+    pub async fn beside(&self) -> anyhow::Result<TestServer> {
+        if self.config.database.is_none() {
+            bail!("only a PostgreSQL database serves several servers");
+        }
+        let dir = tempfile::tempdir()?;
+        let mut config = self.config.clone();
+        config.data_dir = dir.path().to_path_buf();
+        Self::serve_on(dir, config, self.database.clone()).await
+    }
+
+    async fn serve_on(
+        dir: TempDir,
+        config: Config,
+        database: Arc<TestDatabase>,
+    ) -> anyhow::Result<TestServer> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let mut server = TestServer {

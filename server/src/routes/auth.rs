@@ -82,7 +82,15 @@ pub async fn login(
             "device_id must be 1–64 characters of letters, digits, '-' or '_'",
         ));
     }
-    state.login_limiter.check(&req.username, peer.ip())?;
+    state
+        .login_limiter
+        .check(
+            &state.backend,
+            &req.username,
+            peer.ip(),
+            super::jobs::now_ms(),
+        )
+        .await?;
     let LoginRequest {
         username,
         password,

@@ -6,7 +6,8 @@
 
 use onsite_domain::Role;
 use onsite_store::repo::accounts::{
-    Account, Accounts, Credentials, DeviceInfo, DeviceState, NewAccount, Refresh, WipeContact,
+    ATTEMPT_WINDOW_MS, Account, Accounts, Admission, AttemptLimit, Credentials, DeviceInfo,
+    DeviceState, NewAccount, Refresh, WipeContact,
 };
 use onsite_store::{RepoError, StoreError};
 use postgres::Row;
@@ -415,7 +416,7 @@ impl Accounts for PgUnit<'_, '_> {
                         (SELECT COUNT(DISTINCT family) FROM refresh_tokens t
                           WHERE t.user_id = d.user_id AND t.device_id = d.device_id
                             AND NOT t.revoked AND t.used_at IS NULL AND t.expires_at > $2)
-                   FROM devices d WHERE d.user_id = $1 ORDER BY d.last_seen DESC",
+                   FROM devices d WHERE d.user_id = $1 ORDER BY d.last_seen DESC, d.device_id COLLATE \"C\"",
                 &[&user_id, &now()],
             )
             .map_err(pg_err)?
@@ -429,5 +430,44 @@ impl Accounts for PgUnit<'_, '_> {
                 active_sessions: r.get(5),
             })
             .collect())
+    }
+
+    // Write units hold the writers' lock (crate::backend), so no other server counts
+    // between this one's count and its insert.
+    fn admit_attempt(
+        &mut self,
+        limits: &[AttemptLimit<'_>],
+        now_ms: i64,
+    ) -> Result<Admission, StoreError> {
+        let since = now_ms - ATTEMPT_WINDOW_MS;
+        let tx = self.tx();
+        tx.execute("DELETE FROM login_attempts WHERE at <= $1", &[&since])
+            .map_err(pg_err)?;
+        let mut wait_ms = 0;
+        for limit in limits {
+            let row = tx
+                .query_one(
+                    "SELECT COUNT(*), MIN(at) FROM login_attempts WHERE key = $1 AND at > $2",
+                    &[&limit.key, &since],
+                )
+                .map_err(pg_err)?;
+            let (count, oldest): (i64, Option<i64>) = (row.get(0), row.get(1));
+            if count >= i64::from(limit.per_window) {
+                // Refused attempts are not counted: a place frees when the oldest leaves.
+                let frees_at = oldest.unwrap_or(now_ms) + ATTEMPT_WINDOW_MS;
+                wait_ms = wait_ms.max(frees_at - now_ms);
+            }
+        }
+        if wait_ms > 0 {
+            return Ok(Admission::RetryAfterMs(wait_ms));
+        }
+        for limit in limits {
+            tx.execute(
+                "INSERT INTO login_attempts (key, at) VALUES ($1, $2)",
+                &[&limit.key, &now_ms],
+            )
+            .map_err(pg_err)?;
+        }
+        Ok(Admission::Admitted)
     }
 }

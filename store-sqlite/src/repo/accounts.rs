@@ -2,12 +2,13 @@
 
 use onsite_domain::Role;
 use onsite_store::repo::accounts::{
-    Account, Accounts, Credentials, DeviceInfo, DeviceState, NewAccount, Refresh, WipeContact,
+    Account, Accounts, Admission, AttemptLimit, Credentials, DeviceInfo, DeviceState, NewAccount,
+    Refresh, WipeContact,
 };
 use onsite_store::{RepoError, StoreError};
 
 use crate::backend::{SqliteUnit, db_err};
-use crate::{accounts, db, sessions};
+use crate::{accounts, attempts, db, sessions};
 
 impl Accounts for SqliteUnit<'_> {
     fn account(&mut self, id: &str) -> Result<Option<Account>, StoreError> {
@@ -111,5 +112,13 @@ impl Accounts for SqliteUnit<'_> {
 
     fn devices(&mut self, user_id: &str) -> Result<Vec<DeviceInfo>, StoreError> {
         sessions::devices(self.conn(), user_id).map_err(db_err)
+    }
+
+    fn admit_attempt(
+        &mut self,
+        limits: &[AttemptLimit<'_>],
+        now_ms: i64,
+    ) -> Result<Admission, StoreError> {
+        attempts::admit(self.conn(), limits, now_ms).map_err(db_err)
     }
 }

@@ -10,7 +10,8 @@ use onsite_domain::Role;
 
 use crate::RepoError;
 use crate::repo::accounts::{
-    Account, Accounts, Credentials, DeviceInfo, DeviceState, NewAccount, Refresh, WipeContact,
+    Account, Accounts, Admission, AttemptLimit, Credentials, DeviceInfo, DeviceState, NewAccount,
+    Refresh, WipeContact,
 };
 
 fn new(username: &str, role: Role) -> NewAccount {
@@ -641,6 +642,60 @@ pub fn devices_are_listed_most_recently_seen_first_with_their_sessions<U: Accoun
     );
 }
 
+pub fn sign_in_attempts_are_limited_per_key_over_a_sliding_minute<U: Accounts + ?Sized>(
+    unit: &mut U,
+) {
+    let t0 = 1_700_000_000_000;
+    let mut attempt = |account: &str, address: &str, at: i64| {
+        let limits = [
+            AttemptLimit {
+                key: account,
+                per_window: 3,
+            },
+            AttemptLimit {
+                key: address,
+                per_window: 5,
+            },
+        ];
+        unit.admit_attempt(&limits, at).unwrap()
+    };
+    for s in 0..3 {
+        assert_eq!(
+            attempt("wang", "10.0.0.1", t0 + s * 1000),
+            Admission::Admitted
+        );
+    }
+    // wang's first attempt leaves the window at t0 + 60 s.
+    assert_eq!(
+        attempt("wang", "10.0.0.1", t0 + 10_000),
+        Admission::RetryAfterMs(50_000)
+    );
+    // The refused attempt was not counted against the address: two more fit.
+    assert_eq!(
+        attempt("zhao", "10.0.0.1", t0 + 10_000),
+        Admission::Admitted
+    );
+    assert_eq!(
+        attempt("zhao", "10.0.0.1", t0 + 11_000),
+        Admission::Admitted
+    );
+    assert_eq!(
+        attempt("zhao", "10.0.0.1", t0 + 12_000),
+        Admission::RetryAfterMs(48_000)
+    );
+    assert_eq!(attempt("li", "10.0.0.2", t0 + 12_000), Admission::Admitted);
+    // A minute after wang's first attempt, one place is free again, for the account and
+    // for the address.
+    assert_eq!(
+        attempt("wang", "10.0.0.1", t0 + 60_000),
+        Admission::Admitted
+    );
+    assert_eq!(
+        attempt("wang", "10.0.0.1", t0 + 60_500),
+        Admission::RetryAfterMs(500)
+    );
+}
+
 /// The tests of this file, for [`crate::unit_conformance_tests!`].
 #[macro_export]
 #[doc(hidden)]
@@ -659,6 +714,7 @@ macro_rules! accounts_unit_tests {
             revoking_an_unseen_device_ends_its_tokens_all_the_same,
             logging_out_ends_the_sign_in_and_revoking_ends_them_all,
             devices_are_listed_most_recently_seen_first_with_their_sessions,
+            sign_in_attempts_are_limited_per_key_over_a_sliding_minute,
         );
     };
 }

@@ -86,6 +86,26 @@ pub enum WipeContact {
     Wipe,
 }
 
+/// How long a sign-in attempt counts against its limits.
+pub const ATTEMPT_WINDOW_MS: i64 = 60_000;
+
+/// A limit on sign-in attempts: at most `per_window` under `key` (an account's name, a
+/// client's address) in any [`ATTEMPT_WINDOW_MS`].
+#[derive(Debug, Clone, Copy)]
+pub struct AttemptLimit<'a> {
+    pub key: &'a str,
+    pub per_window: u32,
+}
+
+/// What a sign-in attempt was told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// Counted: go on and check the password.
+    Admitted,
+    /// Not counted: a limit is reached; it frees a place after this many milliseconds.
+    RetryAfterMs(i64),
+}
+
 /// Accounts, sessions and the server's settings.
 ///
 /// Methods answering `bool` say whether the account (or device) they name exists.
@@ -162,4 +182,13 @@ pub trait Accounts {
 
     /// The devices an account signed in on, the most recently seen first.
     fn devices(&mut self, user_id: &str) -> Result<Vec<DeviceInfo>, StoreError>;
+
+    /// Counts a sign-in attempt at `now_ms` under every key of `limits`, unless one of
+    /// them had its `per_window` attempts in the window before: then nothing is counted.
+    /// Kept by the backend, so the limits hold across every server that shares it.
+    fn admit_attempt(
+        &mut self,
+        limits: &[AttemptLimit<'_>],
+        now_ms: i64,
+    ) -> Result<Admission, StoreError>;
 }
