@@ -42,15 +42,51 @@ impl SqliteBackend {
             .db
             .writer()
             .map_err(|e| E::from(StoreErrorOf::from(e).0))?;
-        let mut unit = SqliteUnit::new(&mut conn);
-        let result = f(&mut unit);
-        if result.is_ok() {
-            for notice in unit.notices.drain(..) {
-                self.live.publish(notice);
-            }
+        let mut result = None;
+        let notices = in_transaction(&mut conn, Access::Write, |unit| {
+            let r = f(unit);
+            let finish = if r.is_ok() {
+                Finish::Done
+            } else {
+                Finish::Failed
+            };
+            result = Some(r);
+            finish
+        })
+        .map_err(|e| E::from(to_store(e)))?;
+        for notice in notices {
+            self.live.publish(notice);
         }
-        result
+        result.unwrap_or_else(|| Err(E::from(StoreError::Panicked("no result".into()))))
     }
+}
+
+/// Runs one unit of work in one transaction, as PostgreSQL does: a read unit sees one
+/// snapshot, and a write unit's writes are committed together — whether the work succeeded
+/// or failed, since handlers check before they write. Returns the notices to publish: those
+/// of work that succeeded. A panic leaves the transaction open for the executor to roll
+/// back (`db::contain`).
+fn in_transaction(
+    conn: &mut Connection,
+    access: Access,
+    work: impl FnOnce(&mut dyn Unit) -> Finish,
+) -> Result<Vec<Notice>, rusqlite::Error> {
+    conn.execute_batch(match access {
+        Access::Read => "BEGIN DEFERRED",
+        Access::Write => "BEGIN IMMEDIATE",
+    })?;
+    let mut unit = SqliteUnit::new(conn);
+    let finish = work(&mut unit);
+    let notices = std::mem::take(&mut unit.notices);
+    if let Err(e) = conn.execute_batch("COMMIT") {
+        // Nothing of the unit stays: the caller hears of the failure, not of the work.
+        let _ = conn.execute_batch("ROLLBACK");
+        return Err(e);
+    }
+    Ok(match finish {
+        Finish::Done => notices,
+        Finish::Failed => Vec::new(),
+    })
 }
 
 /// One SQLite connection, as a unit of work sees it.
@@ -104,11 +140,10 @@ impl Backend for SqliteBackend {
         Box::pin(async move {
             let live = self.live.clone();
             let unit = move |conn: &mut Connection| -> Result<(), StoreErrorOf> {
-                let mut unit = SqliteUnit::new(conn);
-                if work(&mut unit) == Finish::Done {
-                    for notice in unit.notices.drain(..) {
-                        live.publish(notice);
-                    }
+                let notices =
+                    in_transaction(conn, access, work).map_err(|e| StoreErrorOf(to_store(e)))?;
+                for notice in notices {
+                    live.publish(notice);
                 }
                 Ok(())
             };

@@ -84,7 +84,7 @@ pub fn issue_refresh(
 }
 
 pub fn rotate(conn: &mut Connection, token: &str) -> Result<Refresh, rusqlite::Error> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = conn.savepoint()?;
     let row = tx
         .query_row(
             "SELECT family, user_id, device_id, expires_at, used_at IS NOT NULL, revoked

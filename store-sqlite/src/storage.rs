@@ -4,7 +4,7 @@ use onsite_domain::JobDoc;
 use onsite_sync::server::{
     ActorOwner, DocWrite, FeedItem, FeedRead, Peer, ReferenceRead, ServerStore,
 };
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::db;
 use crate::projection;
@@ -108,9 +108,7 @@ impl ServerStore for SqliteStore<'_> {
     }
 
     fn commit(&mut self, peer: &Peer, writes: Vec<DocWrite>) -> Result<(), SqliteError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.savepoint()?;
         let epoch = db::meta(&tx, "epoch")?.ok_or(SqliteError::NoEpoch)?;
         let mut technicians: Vec<String> = Vec::new();
         let mut news = false;
@@ -212,9 +210,7 @@ impl ServerStore for SqliteStore<'_> {
 
     fn read_feed(&mut self, peer: &Peer, after: u64, limit: u32) -> Result<FeedRead, SqliteError> {
         // One read transaction: the head and the items come from the same snapshot.
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let tx = self.conn.savepoint()?;
         let head = head(&tx)?;
         let after = after as i64;
         let mut items = Vec::new();
@@ -324,9 +320,7 @@ impl ServerStore for SqliteStore<'_> {
     }
 
     fn scope(&mut self, peer: &Peer) -> Result<(Vec<String>, u64), SqliteError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let tx = self.conn.savepoint()?;
         let head = head(&tx)?;
         let docs = if peer.role.sees_all_jobs() {
             let mut stmt = tx.prepare_cached("SELECT doc_id FROM documents ORDER BY doc_id")?;

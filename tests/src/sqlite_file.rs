@@ -24,12 +24,16 @@ pub fn open(server: &TestServer) -> anyhow::Result<rusqlite::Connection> {
     Ok(conn)
 }
 
-/// Every row of every table, sorted, for "this request changed nothing" comparisons.
+/// Every row of every table, sorted, for "this request changed nothing" comparisons; but
+/// not the sign-in attempts of the last minute ([`crate::database::TRANSIENT`]).
 pub fn dump_database(path: &Path) -> anyhow::Result<Vec<String>> {
     let conn =
         rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?
+        .prepare(&format!(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> '{}' ORDER BY name",
+            crate::database::TRANSIENT
+        ))?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     let mut out = Vec::new();

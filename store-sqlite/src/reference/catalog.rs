@@ -31,9 +31,7 @@ pub fn get(conn: &Connection, sku: &str) -> rusqlite::Result<Option<CatalogItem>
 
 /// Adds a part; 409 `sku_taken` when the SKU is in the catalog already.
 pub fn create(conn: &mut Connection, new: &CatalogItem, now: i64) -> Result<(), RepoError> {
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(db_err)?;
+    let tx = conn.savepoint().map_err(db_err)?;
     if get(&tx, &new.sku).map_err(db_err)?.is_some() {
         return Err(RepoError::refused(
             "sku_taken",
@@ -67,7 +65,7 @@ pub fn update(
     patch: &CatalogPatch,
     now: i64,
 ) -> rusqlite::Result<Option<CatalogItem>> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = conn.savepoint()?;
     let Some(old) = get(&tx, sku)? else {
         return Ok(None);
     };

@@ -3,7 +3,7 @@
 
 use onsite_domain::Role;
 use onsite_sync::server::{Peer, ReferenceRead};
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::Connection;
 
 use super::{catalog, seq, stock, templates};
 
@@ -11,7 +11,7 @@ use super::{catalog, seq, stock, templates};
 /// after `after` and at or before the head, with the head: one read transaction, so that
 /// the head and the rows are of the same moment.
 pub fn read(conn: &mut Connection, peer: &Peer, after: u64) -> rusqlite::Result<ReferenceRead> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+    let tx = conn.savepoint()?;
     let head = seq::head(&tx)?;
     let after = i64::try_from(after).unwrap_or(i64::MAX);
     if after >= head {

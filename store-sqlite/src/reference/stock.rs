@@ -96,9 +96,7 @@ pub fn restock(
     by: &str,
     at: i64,
 ) -> Result<Vec<i64>, RepoError> {
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(db_err)?;
+    let tx = conn.savepoint().map_err(db_err)?;
     let mut ids = Vec::with_capacity(lines.len());
     let ref_seq = seq::bump(&tx).map_err(db_err)?;
     for line in lines {

@@ -53,9 +53,7 @@ pub fn publish(
         .map_err(|m| RepoError::refused("bad_template", m))?;
     let items = serde_json::to_string(&draft.items)
         .map_err(|e| RepoError::refused("bad_template", e.to_string()))?;
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(db_err)?;
+    let tx = conn.savepoint().map_err(db_err)?;
     let latest: Option<i64> = tx
         .query_row(
             "SELECT MAX(version) FROM form_templates WHERE template_id = ?1",

@@ -91,7 +91,7 @@ impl From<rusqlite::Error> for RecordError {
 
 /// Stores a form and its answers in one transaction.
 pub fn record(conn: &mut Connection, r: &Response) -> Result<(), RecordError> {
-    let tx = conn.transaction()?;
+    let tx = conn.savepoint()?;
     let subject = r.competitor.as_deref().unwrap_or("");
     let taken: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM routine_responses

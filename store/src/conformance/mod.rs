@@ -446,6 +446,84 @@ pub async fn a_panic_in_the_work_is_an_error_and_the_backend_keeps_serving(
     assert!(backend.read(|unit| unit.epoch()).await.is_ok());
 }
 
+fn account(username: &str) -> crate::repo::accounts::NewAccount {
+    crate::repo::accounts::NewAccount {
+        username: username.into(),
+        display_name: username.into(),
+        role: Role::BackOffice,
+        password_hash: format!("hash-of-{username}"),
+    }
+}
+
+/// The user names of the accounts, as a unit of `backend` reads them.
+fn usernames(unit: &mut dyn Unit) -> Result<Vec<String>, StoreError> {
+    Ok(unit.accounts()?.into_iter().map(|a| a.username).collect())
+}
+
+/// Runs `work` on `backend` from inside another unit's thread, and waits for it.
+fn meanwhile<T: Send + 'static>(
+    backend: &Arc<dyn Backend>,
+    access: crate::Access,
+    work: impl FnOnce(&mut dyn Unit) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let backend = backend.clone();
+    let runtime = tokio::runtime::Handle::current();
+    // Another thread, so that waiting never holds up the runtime's own.
+    std::thread::spawn(move || {
+        runtime.block_on(async move {
+            match access {
+                crate::Access::Read => backend.read(work).await,
+                crate::Access::Write => backend.write(work).await,
+            }
+        })
+    })
+    .join()
+    .unwrap_or_else(|_| Err(StoreError::Panicked("the other unit panicked".into())))
+}
+
+pub async fn a_read_unit_sees_one_moment_while_a_write_commits(backend: Arc<dyn Backend>) {
+    let other = backend.clone();
+    let (before, during) = backend
+        .read(move |unit: &mut dyn Unit| {
+            let before = usernames(unit)?;
+            meanwhile(&other, crate::Access::Write, |unit| {
+                unit.create_account(&account("zhao"))
+                    .map(|_| ())
+                    .map_err(|e| StoreError::Database(format!("{e:?}")))
+            })?;
+            Ok::<_, StoreError>((before, usernames(unit)?))
+        })
+        .await
+        .unwrap();
+    assert_eq!(during, before, "a read unit reads from one snapshot");
+    let after = backend.read(usernames).await.unwrap();
+    assert!(after.contains(&"zhao".to_string()), "{after:?}");
+}
+
+pub async fn a_write_unit_is_seen_whole_or_not_at_all(backend: Arc<dyn Backend>) {
+    let other = backend.clone();
+    let seen_midway = backend
+        .write(move |unit: &mut dyn Unit| {
+            unit.create_account(&account("qian"))
+                .map_err(|e| StoreError::Database(format!("{e:?}")))?;
+            let seen = meanwhile(&other, crate::Access::Read, usernames)?;
+            unit.create_account(&account("sun"))
+                .map_err(|e| StoreError::Database(format!("{e:?}")))?;
+            Ok::<_, StoreError>(seen)
+        })
+        .await
+        .unwrap();
+    assert!(
+        !seen_midway.contains(&"qian".to_string()),
+        "another unit saw half of a write unit: {seen_midway:?}"
+    );
+    let after = backend.read(usernames).await.unwrap();
+    assert!(
+        after.contains(&"qian".to_string()) && after.contains(&"sun".to_string()),
+        "{after:?}"
+    );
+}
+
 /// Runs the whole suite against the backend `$make` opens: an async expression that gives
 /// `Some` fresh `Arc<dyn Backend>` (and whatever must outlive it, as the second element of
 /// a tuple: a temporary directory, say), or `None` when the backend cannot run here (after
@@ -465,6 +543,8 @@ macro_rules! backend_conformance_tests {
             a_quarantined_job_is_sent_to_no_device,
             notices_go_out_after_work_that_succeeded_only,
             a_panic_in_the_work_is_an_error_and_the_backend_keeps_serving,
+            a_read_unit_sees_one_moment_while_a_write_commits,
+            a_write_unit_is_seen_whole_or_not_at_all,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
