@@ -1,6 +1,8 @@
 //! The rules of usernames and passwords, and password hashing (argon2id). Backends keep
 //! the hash; making and checking it happens here, the same for every backend.
 
+use std::sync::OnceLock;
+
 use argon2::Argon2;
 use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
@@ -94,13 +96,53 @@ pub async fn new_account_off_thread(
     })
 }
 
-/// [`hash`] on a blocking thread; a weak password is refused without one.
+/// [`hash`] on the hashing threads; a weak password is refused without one.
 pub async fn hash_off_thread(password: String) -> Result<String, ApiError> {
     check_strength(&password)?;
-    tokio::task::spawn_blocking(move || hash(&password))
-        .await
-        .map_err(ApiError::internal)?
+    on_hashing_threads(move || hash(&password))
+        .await?
         .map_err(ApiError::from)
+}
+
+/// [`verify`] on the hashing threads.
+pub async fn verify_off_thread(
+    found: Option<Credentials>,
+    password: String,
+) -> Result<Option<Account>, ApiError> {
+    on_hashing_threads(move || verify(found, &password)).await
+}
+
+/// The threads that hash and check passwords: a few, kept for the life of the server.
+/// Each Argon2 run takes 19 MiB, and the allocator keeps what a thread freed for that
+/// thread's next use; on a few threads of their own, sign-ins cost a few times 19 MiB for
+/// as long as the server runs, however many come at once (they queue here, beside the
+/// database work rather than in its way).
+fn hashing_threads() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("onsite-hash-{i}"))
+            // A panic ends that job only: its caller gets an internal error.
+            .panic_handler(|_| tracing::error!("password hashing panicked"))
+            .build()
+            .map_err(|e| tracing::error!(error = %e, "could not start the hashing threads"))
+            .ok()
+    })
+    .as_ref()
+}
+
+async fn on_hashing_threads<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let pool = hashing_threads().ok_or_else(|| ApiError::internal("no hashing threads"))?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    pool.spawn(move || {
+        let _ = tx.send(work());
+    });
+    rx.await
+        .map_err(|_| ApiError::internal("password hashing did not finish"))
 }
 
 // A fixed hash to verify against when the username is unknown, so that a login for a

@@ -97,19 +97,38 @@ pub async fn login(
         device_id,
     } = req;
     let device = device_id.clone();
-    // One unit for the check and the new session, so that a password reset or a disable
-    // cannot fall between them.
+    // The password is checked outside any unit of work, on the hashing threads: the
+    // database never waits for Argon2.
+    let who = username.clone();
+    let found = state
+        .backend
+        .read(move |unit| unit.credentials(&who).map_err(ApiError::from))
+        .await?;
+    let seen_hash = found.as_ref().map(|c| c.password_hash.clone());
+    let invalid = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "wrong username or password, or the account is disabled",
+        )
+    };
+    let checked = passwords::verify_off_thread(found, password)
+        .await?
+        .ok_or_else(invalid)?;
+    // The session is made only on the credentials that were checked: a password reset or a
+    // disable that came in between refuses it.
     let (account, refresh) = state
         .backend
         .write(move |unit| {
-            let found = unit.credentials(&username)?;
-            let account = passwords::verify(found, &password).ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "invalid_credentials",
-                    "wrong username or password, or the account is disabled",
-                )
-            })?;
+            let account = unit
+                .credentials(&username)?
+                .filter(|c| {
+                    Some(&c.password_hash) == seen_hash.as_ref()
+                        && c.account.id == checked.id
+                        && !c.account.disabled
+                })
+                .map(|c| c.account)
+                .ok_or_else(invalid)?;
             if unit.device_state(&account.id, &device)?.revoked {
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,
