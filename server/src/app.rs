@@ -30,6 +30,8 @@ pub struct Config {
     /// Sign-in attempts allowed per minute for one account, and from one address.
     pub login_per_account_per_minute: u32,
     pub login_per_address_per_minute: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client ([`crate::client_address`]).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Service-level targets of the reports (the after-sales practice defaults); a request may override them.
     pub sla_targets: onsite_domain::service::Targets,
 }
@@ -44,6 +46,7 @@ impl Config {
             max_json_body_bytes: 1024 * 1024,
             login_per_account_per_minute: 10,
             login_per_address_per_minute: 60,
+            trusted_proxies: Vec::new(),
             sla_targets: onsite_domain::service::Targets::default(),
         }
     }

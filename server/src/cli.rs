@@ -36,6 +36,15 @@ enum Command {
         /// Largest sync request accepted, in MiB.
         #[arg(long, env = "ONSITE_MAX_SYNC_BODY_MB", default_value_t = 32)]
         max_sync_body_mb: usize,
+        /// A reverse proxy or load balancer in front of the server (an IP address;
+        /// repeatable, or comma-separated in the variable): the client address of its
+        /// requests is read from X-Forwarded-For.
+        #[arg(
+            long = "trusted-proxy",
+            env = "ONSITE_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Write a consistent copy of the database to a new file; the server may be running.
     Backup {
@@ -127,10 +136,12 @@ pub fn main() -> anyhow::Result<()> {
             data,
             access_token_ttl,
             max_sync_body_mb,
+            trusted_proxies,
         } => {
             let mut config = data.config();
             config.access_token_ttl_secs = access_token_ttl;
             config.max_sync_body_bytes = max_sync_body_mb * 1024 * 1024;
+            config.trusted_proxies = trusted_proxies;
             run_server(listen, config)
         }
         Command::Backup { data, to } => {

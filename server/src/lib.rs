@@ -17,6 +17,7 @@
 pub mod app;
 pub mod auth;
 pub mod cli;
+pub mod client_address;
 pub mod doc_json;
 pub mod error;
 pub mod export;

@@ -608,3 +608,45 @@ async fn sign_in_attempts_are_rate_limited() {
         "the 11th attempt within a minute is refused"
     );
 }
+
+/// Attempts from the addresses a trusted proxy names, to a server whose per-address limit
+/// is 3: the 4th from one client is refused, another client is not; without the trusted
+/// proxy, the header is ignored (anyone could write it) and every attempt is 127.0.0.1's.
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_address_limit_counts_each_client() {
+    let attempt = |server: &TestServer, user: &str, client: &str| {
+        let http = onsite_tests::http();
+        let url = format!("{}/v1/auth/login", server.url());
+        let body = json!({"username": user, "password": "wrong-guess", "device_id": "phone-1"});
+        let client = client.to_string();
+        async move {
+            http.post(url)
+                .header("x-forwarded-for", client)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let behind = TestServer::start_with(|c| {
+        c.login_per_address_per_minute = 3;
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await
+    .unwrap();
+    for user in ["a", "b", "c"] {
+        assert_eq!(attempt(&behind, user, "198.51.100.7").await, 401);
+    }
+    assert_eq!(attempt(&behind, "d", "198.51.100.7").await, 429);
+    assert_eq!(attempt(&behind, "d", "203.0.113.9").await, 401);
+
+    let direct = TestServer::start_with(|c| c.login_per_address_per_minute = 3)
+        .await
+        .unwrap();
+    for (user, client) in [("a", "10.0.0.1"), ("b", "10.0.0.2"), ("c", "10.0.0.3")] {
+        assert_eq!(attempt(&direct, user, client).await, 401);
+    }
+    assert_eq!(attempt(&direct, "d", "10.0.0.4").await, 429);
+}

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use onsite_store::Unit;
@@ -13,6 +13,7 @@ use onsite_store::repo::accounts::{Account, Refresh, WipeContact};
 use super::json::JsonBody;
 use crate::app::AppState;
 use crate::auth::{issue, valid_device_id};
+use crate::client_address::client_address;
 use crate::error::ApiError;
 use crate::passwords;
 
@@ -75,6 +76,7 @@ fn tokens(
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
     if !valid_device_id(&req.device_id) {
@@ -87,7 +89,7 @@ pub async fn login(
         .check(
             &state.backend,
             &req.username,
-            peer.ip(),
+            client_address(peer.ip(), &headers, &state.config.trusted_proxies),
             super::jobs::now_ms(),
         )
         .await?;
