@@ -63,6 +63,9 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     pub config: Arc<Config>,
     pub login_limiter: LoginLimiter,
+    /// Becomes `true` when the server begins to shut down: live sockets, which never end on
+    /// their own, close then, so that the drain of open connections can end.
+    pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 /// Why a data directory does not open.
@@ -111,6 +114,7 @@ impl AppState {
                 config.login_per_address_per_minute,
             ),
             config: Arc::new(config),
+            stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
         })
     }
 }
@@ -130,17 +134,24 @@ impl AppState {
     }
 }
 
-/// Serves the API on `listener` until `shutdown` resolves, then finishes open requests.
+/// Serves the API on `listener` until `shutdown` resolves; then accepts no connection,
+/// closes the live sockets (close code 1012: connect again) and returns once the open
+/// requests have finished.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let stopping = state.stopping.clone();
     let app = crate::routes::router(state);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: no new connections; open requests finish");
+        stopping.send_replace(true);
+    })
     .await
 }

@@ -253,10 +253,29 @@ fn run_server(listen: SocketAddr, config: Config) -> anyhow::Result<()> {
         // Tools that start the server on port 0 read the real address from this line.
         println!("onsite listening on http://{addr}");
         tracing::info!(%addr, %data, "onsite serving");
-        serve(listener, state, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+        serve(listener, state, stop_requested()).await?;
+        tracing::info!("onsite stopped");
         Ok(())
     })
+}
+
+/// Ctrl-C, or SIGTERM (what systemd and container runtimes send to stop a service).
+async fn stop_requested() {
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            // Without the handler SIGTERM ends the process as before; Ctrl-C still works.
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
 }

@@ -17,6 +17,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
 use onsite_domain::Role;
@@ -414,6 +415,28 @@ impl ServerProcess {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// SIGTERM, as systemd or a container runtime stops a service; waits up to `within`
+    /// for the process to exit and returns how it exited.
+    pub fn terminate(mut self, within: Duration) -> anyhow::Result<std::process::ExitStatus> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()?;
+        if !status.success() {
+            bail!("kill -TERM failed: {status}");
+        }
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            if let Some(exit) = self.child.try_wait()? {
+                return Ok(exit);
+            }
+            if std::time::Instant::now() >= deadline {
+                bail!("the server did not exit within {within:?} of SIGTERM");
+            }
+            // Polling the exit status: std offers no wait with a deadline.
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// SIGKILL: no shutdown, no flushing, like a power cut for the process.

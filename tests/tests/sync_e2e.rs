@@ -3,6 +3,8 @@
 //! Devices and the back office against a real server on 127.0.0.1: convergence, catching
 //! up, duplicate and interrupted uploads, restarts, and scope.
 
+use std::time::Duration;
+
 use onsite_client::ErrorKind;
 use onsite_domain::{ReviewState, Role, Status};
 use onsite_tests::proxy::FlakyProxy;
@@ -264,6 +266,66 @@ async fn nothing_acknowledged_is_lost_across_server_restarts_and_sigkill() {
     // The first device, after all those restarts, is up to date with one small round trip.
     let report = device.client.sync().await.unwrap();
     assert!(report.changed_docs.is_empty());
+}
+
+/// Stopped as systemd or a container runtime stops it (SIGTERM): the server closes the live
+/// sockets with 1012 (connect again), exits 0, and has everything it acknowledged when it
+/// starts again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_closes_live_sockets_and_the_server_exits_cleanly() {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+
+    let dir = tempfile::tempdir().unwrap();
+    let database = onsite_tests::database::TestDatabase::create().unwrap();
+    let db = database.url();
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_onsite-under-test"));
+    let server = ServerProcess::start_on(binary, dir.path(), db.as_deref(), "127.0.0.1:0").unwrap();
+    let (url, addr) = (server.url(), server.addr.to_string());
+    onsite_tests::create_account_on(dir.path(), db.clone(), "wang", Role::Technician).unwrap();
+    let device = Device::sign_in(&url, "wang").await.unwrap();
+    let job = device.client.create_job(sample_job("Zhao")).unwrap();
+    device.client.sync().await.unwrap();
+    assert_eq!(device.client.pending_changes().unwrap(), 0);
+
+    let token: serde_json::Value = onsite_tests::http()
+        .post(format!("{url}/v1/auth/login"))
+        .json(&json!({"username": "wang", "password": onsite_tests::PASSWORD, "device_id": "tablet-1"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut request = format!("ws://{addr}/v1/sync/live")
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", token["access_token"].as_str().unwrap())
+            .parse()
+            .unwrap(),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    assert_eq!(
+        socket.next().await.unwrap().unwrap(),
+        Message::text("ready")
+    );
+
+    let exit = tokio::task::spawn_blocking(move || server.terminate(Duration::from_secs(30)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(exit.success(), "the server exits 0 on SIGTERM: {exit}");
+    match socket.next().await {
+        Some(Ok(Message::Close(Some(frame)))) => assert_eq!(u16::from(frame.code), 1012),
+        other => panic!("the live socket ends with a close frame, got {other:?}"),
+    }
+
+    let _server = ServerProcess::start_on(binary, dir.path(), db.as_deref(), &addr).unwrap();
+    let fresh = Device::sign_in(&url, "wang").await.unwrap();
+    fresh.client.sync().await.unwrap();
+    assert_eq!(fresh.job_ids().unwrap(), vec![job]);
 }
 
 fn sample_job(customer: &str) -> onsite_client::NewJob {

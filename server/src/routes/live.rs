@@ -18,6 +18,9 @@ use crate::error::ApiError;
 
 /// Close code of an expired access token (the 4000–4999 range is the application's).
 const TOKEN_EXPIRED: u16 = 4001;
+/// Close code of a server that is shutting down (RFC 6455's "service restart"): the
+/// device connects again, to this server once it is back or to another.
+const RESTARTING: u16 = 1012;
 
 #[utoipa::path(
     get,
@@ -48,15 +51,17 @@ pub async fn live(
     }
     // Subscribed before the upgrade, so nothing committed after this answer is missed.
     let notices = state.backend.live().subscribe();
+    let stopping = state.stopping.subscribe();
     Ok(upgrade
         .max_message_size(4 * 1024)
-        .on_upgrade(move |socket| serve(socket, notices, user))
+        .on_upgrade(move |socket| serve(socket, notices, stopping, user))
         .into_response())
 }
 
 async fn serve(
     mut socket: WebSocket,
     mut notices: tokio::sync::broadcast::Receiver<Notice>,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
     user: AuthUser,
 ) {
     let listener = Listener {
@@ -84,16 +89,35 @@ async fn serve(
                 Some(Ok(_)) => false,
             },
             () = &mut expiry => {
-                let _ = socket
-                    .send(Message::Close(Some(CloseFrame {
-                        code: TOKEN_EXPIRED,
-                        reason: "access token expired".into(),
-                    })))
-                    .await;
+                close(&mut socket, TOKEN_EXPIRED, "access token expired").await;
+                return;
+            }
+            () = stopped(&mut stopping) => {
+                close(&mut socket, RESTARTING, "the server is shutting down; connect again").await;
                 return;
             }
         };
         if tell && socket.send(Message::text("changed")).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })))
+        .await;
+}
+
+/// Resolves once the server begins to shut down (or is gone: the sender lives as long as
+/// the server).
+async fn stopped(stopping: &mut tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let stop = *stopping.borrow_and_update();
+        if stop || stopping.changed().await.is_err() {
             return;
         }
     }
