@@ -23,6 +23,7 @@ use crate::client::{Client, WeakClient};
 use crate::clock;
 use crate::error::{Error, ErrorKind, Result};
 use crate::listeners::{JobsListener, ListenerHandle, Listeners};
+use crate::retry::Retry;
 
 /// Where syncing stands on this device.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -163,22 +164,10 @@ impl JobsListener for Nudge {
 
 /// Shortest interval accepted: background sync is for minutes, not a busy loop.
 pub const MIN_BACKGROUND_INTERVAL: Duration = Duration::from_secs(1);
-/// The first retry after a failed sync; each further failure doubles it, up to the
-/// interval.
-const FIRST_RETRY: Duration = Duration::from_secs(1);
-
-/// How long to wait after a sync, given how many failed in a row.
-fn next_delay(interval: Duration, failures: u32) -> Duration {
-    if failures == 0 {
-        return interval;
-    }
-    let factor = 1u32 << failures.saturating_sub(1).min(16);
-    FIRST_RETRY.saturating_mul(factor).min(interval)
-}
-
 async fn run(client: WeakClient, wake: Arc<Notify>, remote: Arc<Notify>, interval: Duration) {
     let mut due = Instant::now();
-    let mut failures = 0u32;
+    // Retries never wait longer than the interval.
+    let mut retry = Retry::new(interval);
     loop {
         let nudged = tokio::select! {
             () = tokio::time::sleep_until(due) => false,
@@ -198,13 +187,16 @@ async fn run(client: WeakClient, wake: Arc<Notify>, remote: Arc<Notify>, interva
         drop(client);
         // Retrying soon helps when the network or the server failed; not when a sign-in
         // is needed or the device was refused: those wait for the interval (or a nudge).
-        failures = match result {
+        let wait = match result {
             Err(e) if matches!(e.kind(), ErrorKind::Network | ErrorKind::Server { .. }) => {
-                failures.saturating_add(1)
+                retry.after_failure().min(interval)
             }
-            _ => 0,
+            _ => {
+                retry.reset();
+                interval
+            }
         };
-        due = Instant::now() + next_delay(interval, failures);
+        due = Instant::now() + wait;
     }
 }
 
@@ -310,16 +302,6 @@ mod tests {
             fault: "no power".into(),
             ..NewJob::default()
         }
-    }
-
-    #[test]
-    fn retries_back_off_up_to_the_interval() {
-        let minute = Duration::from_secs(60);
-        assert_eq!(next_delay(minute, 0), minute);
-        assert_eq!(next_delay(minute, 1), Duration::from_secs(1));
-        assert_eq!(next_delay(minute, 3), Duration::from_secs(4));
-        assert_eq!(next_delay(minute, 7), minute);
-        assert_eq!(next_delay(minute, u32::MAX), minute);
     }
 
     #[tokio::test]

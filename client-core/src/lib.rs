@@ -97,6 +97,7 @@ mod live;
 mod ops;
 mod query;
 mod reference;
+mod retry;
 pub mod schema;
 mod session;
 pub mod store;

@@ -14,11 +14,12 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{Connector, connect_async_tls_with_config};
 
 use crate::client::WeakClient;
+use crate::retry::Retry;
 use crate::transport::{CONNECT_TIMEOUT, install_crypto_provider};
 
 /// A silent link (a phone that lost its network without a word) is found by pinging.
 const PING_EVERY: Duration = Duration::from_secs(25);
-/// Reconnecting after a failure waits 1 s, 2 s, 4 s, … up to this.
+/// Reconnecting after a failure waits about 1 s, 2 s, 4 s, … up to this (with jitter).
 const MAX_RETRY: Duration = Duration::from_secs(60);
 
 /// Why a connection ended.
@@ -42,7 +43,7 @@ fn live_url(base: &str) -> Option<String> {
 /// Holds the connection while background sync runs: every notice wakes `remote` (the
 /// background loop then syncs). Ends when the client is dropped.
 pub(crate) async fn run(client: WeakClient, remote: Arc<Notify>) {
-    let mut failures = 0u32;
+    let mut retry = Retry::new(MAX_RETRY);
     loop {
         let Some(c) = client.upgrade() else {
             return;
@@ -52,20 +53,18 @@ pub(crate) async fn run(client: WeakClient, remote: Arc<Notify>) {
         let end = match target {
             // Signed out: nothing to listen for until a sign-in; look again later.
             None => End::Gone,
-            Some((base, token)) => listen(&base, &token, &remote, &mut failures).await,
+            Some((base, token)) => listen(&base, &token, &remote, &mut retry).await,
         };
         if end == End::Unauthorized {
             // A sync refreshes the access token (or reports that a sign-in is needed).
             remote.notify_one();
         }
-        failures = failures.saturating_add(1);
-        let wait = Duration::from_secs(1 << failures.saturating_sub(1).min(6)).min(MAX_RETRY);
-        tokio::time::sleep(wait).await;
+        tokio::time::sleep(retry.after_failure()).await;
     }
 }
 
-/// One connection, until it ends. `failures` is reset once the server accepted it.
-async fn listen(base: &str, token: &str, remote: &Notify, failures: &mut u32) -> End {
+/// One connection, until it ends. `retry` starts over once the server accepted it.
+async fn listen(base: &str, token: &str, remote: &Notify, retry: &mut Retry) -> End {
     let Some(url) = live_url(base) else {
         return End::Gone;
     };
@@ -100,7 +99,7 @@ async fn listen(base: &str, token: &str, remote: &Notify, failures: &mut u32) ->
         }
         Ok(Err(_)) | Err(_) => return End::Gone,
     };
-    *failures = 0;
+    retry.reset();
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     let mut heard_since_ping = true;
