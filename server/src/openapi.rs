@@ -72,6 +72,7 @@ use utoipa::{Modify, OpenApi};
         crate::routes::sync::sync,
         crate::routes::live::live,
         crate::routes::healthz,
+        crate::routes::readyz,
         crate::routes::openapi,
     ),
     components(schemas(crate::error::ErrorBody)),
@@ -251,6 +252,7 @@ mod tests {
         ("post", "/v1/auth/refresh"),
         ("post", "/v1/auth/logout"),
         ("get", "/healthz"),
+        ("get", "/readyz"),
         ("get", "/openapi.json"),
     ];
 

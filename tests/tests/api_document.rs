@@ -71,3 +71,48 @@ async fn the_document_is_public_and_marks_refresh_and_logout_unsecured() {
         serde_json::json!([])
     );
 }
+
+/// Whatever goes wrong answers in the API's error shape: an unknown route, a method a
+/// route does not answer, a sync body over the limit. Liveness and readiness answer
+/// without a token.
+#[tokio::test]
+async fn unknown_routes_methods_and_oversized_bodies_get_json_errors() {
+    let server = TestServer::start_with(|c| c.max_sync_body_bytes = 1024 * 1024)
+        .await
+        .unwrap();
+    server.create_user("wang", Role::Technician).unwrap();
+    let wang = server.login("wang", "phone-1").await.unwrap();
+    let http = onsite_tests::http();
+    let url = server.url();
+    let answers = [
+        http.get(format!("{url}/v1/no-such-route"))
+            .send()
+            .await
+            .unwrap(),
+        http.delete(format!("{url}/v1/auth/login"))
+            .send()
+            .await
+            .unwrap(),
+        http.post(format!("{url}/v1/sync"))
+            .bearer_auth(&wang)
+            .header("content-type", "application/cbor")
+            .body(vec![0u8; 2 * 1024 * 1024])
+            .send()
+            .await
+            .unwrap(),
+    ];
+    for (resp, (status, code)) in answers.into_iter().zip([
+        (404, "not_found"),
+        (405, "method_not_allowed"),
+        (413, "payload_too_large"),
+    ]) {
+        assert_eq!(resp.status().as_u16(), status, "{code}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["error"]["code"], code, "{body}");
+    }
+    for (path, text) in [("/healthz", "ok"), ("/readyz", "ready")] {
+        let resp = http.get(format!("{url}{path}")).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "{path}");
+        assert_eq!(resp.text().await.unwrap(), text);
+    }
+}

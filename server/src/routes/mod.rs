@@ -37,7 +37,24 @@ pub fn router(state: AppState) -> Router {
         state.config.max_json_body_bytes,
     )
     .split_for_parts();
-    router.layer(TraceLayer::new_for_http()).with_state(state)
+    router
+        .fallback(no_such_route)
+        .method_not_allowed_fallback(no_such_method)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Unknown paths answer in the API's error shape, as every other error does.
+async fn no_such_route() -> crate::error::ApiError {
+    crate::error::ApiError::not_found("no such route")
+}
+
+async fn no_such_method() -> crate::error::ApiError {
+    crate::error::ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not answer that method",
+    )
 }
 
 /// Every route, with the body limits of its group. The document that comes with it is
@@ -92,6 +109,7 @@ pub(crate) fn table(sync_limit: usize, json_limit: usize) -> OpenApiRouter<AppSt
         .layer(DefaultBodyLimit::max(json_limit));
     OpenApiRouter::new()
         .routes(routes!(healthz))
+        .routes(routes!(readyz))
         .routes(routes!(openapi))
         .merge(sync_routes)
         .merge(json_routes)
@@ -106,6 +124,34 @@ pub(crate) fn table(sync_limit: usize, json_limit: usize) -> OpenApiRouter<AppSt
 )]
 pub(crate) async fn healthz() -> &'static str {
     "ok"
+}
+
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "meta",
+    summary = "Readiness: the database answers",
+    responses(
+        (status = 200, description = "the server can serve: its database answered a read", body = String, content_type = "text/plain"),
+        (status = 503, description = "unavailable: the database does not answer", body = crate::error::ErrorBody)
+    )
+)]
+pub(crate) async fn readyz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<&'static str, crate::error::ApiError> {
+    state
+        .backend
+        .read(|unit| unit.epoch())
+        .await
+        .map(|_| "ready")
+        .map_err(|e| {
+            tracing::warn!(error = %e, "not ready: the database did not answer");
+            crate::error::ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the database does not answer",
+            )
+        })
 }
 
 #[utoipa::path(

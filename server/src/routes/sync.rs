@@ -2,6 +2,7 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use onsite_sync::server::{HandleError, Peer, handle};
@@ -93,7 +94,7 @@ impl axum::extract::FromRequestParts<AppState> for SyncCaller {
         (status = 400, description = "a frame that cannot be read: a CBOR error frame", content((Vec<u8> = "application/vnd.onsite.sync"))),
         (status = 401, description = "no valid access token, or the account or device is no longer allowed (JSON); device_wiped after a revoked device's last upload (a CBOR error frame)", content((crate::error::ErrorBody = "application/json"), (Vec<u8> = "application/vnd.onsite.sync"))),
         (status = 403, description = "a change the write policy refuses (forbidden, read_only): a CBOR error frame", content((Vec<u8> = "application/vnd.onsite.sync"))),
-        (status = 413, description = "the frame is too large"),
+        (status = 413, description = "payload_too_large: the body is larger than the server accepts (JSON)", body = crate::error::ErrorBody),
         (status = 415, description = "not sent as application/vnd.onsite.sync: a CBOR error frame", content((Vec<u8> = "application/vnd.onsite.sync"))),
         (status = 500, description = "the server could not complete the request: a CBOR error frame", content((Vec<u8> = "application/vnd.onsite.sync")))
     ),
@@ -103,8 +104,23 @@ pub async fn sync(
     State(state): State<AppState>,
     SyncCaller(user, device): SyncCaller,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        // Refused by the HTTP layer, as a missing token is: in JSON, not as a frame.
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the sync request is larger than the server accepts (--max-sync-body-mb)",
+            )
+            .into_response();
+        }
+        Err(e) => {
+            return error_frame(StatusCode::BAD_REQUEST, "malformed_message", e.body_text());
+        }
+    };
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
