@@ -17,8 +17,18 @@ use tracing_subscriber::EnvFilter;
     about = "Onsite: offline-first field service server"
 )]
 struct Cli {
+    /// How log lines are written to stderr: `text` for people, `json` (one object a line)
+    /// for a log collector.
+    #[arg(long, global = true, env = "ONSITE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -123,13 +133,16 @@ enum AdminCommand {
 
 /// Parses the command line and runs it.
 pub fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
+    let cli = Cli::parse();
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_env("ONSITE_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
-        .init();
-    let cli = Cli::parse();
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     match cli.command {
         Command::Serve {
             listen,
