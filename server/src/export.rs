@@ -21,10 +21,22 @@ pub fn csv(table: &Table) -> Result<Vec<u8>, csv::Error> {
 
 fn cell_text(cell: &Cell) -> String {
     match cell {
-        Cell::Text(s) => s.clone(),
+        Cell::Text(s) => neutralised(s),
         Cell::Int(v) => v.to_string(),
         Cell::Num(v) => v.to_string(),
         Cell::Empty => String::new(),
+    }
+}
+
+/// Text that a spreadsheet would run as a formula (a customer named `=HYPERLINK(…)`, a
+/// note `@SUM(…)`) gets a leading apostrophe, which spreadsheets show as text; numbers are
+/// written as numbers and never touched. (The XLSX export writes text as strings, which
+/// are never formulas.)
+fn neutralised(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
     }
 }
 
@@ -105,5 +117,29 @@ mod tests {
         assert!(text.contains("技术员 technician,满意度 degree %"));
         assert!(text.contains("王师傅,76"));
         assert!(text.contains("\"li, \"\"quoted\"\"\","));
+    }
+
+    #[test]
+    fn csv_text_that_would_be_a_formula_is_written_as_text() {
+        let table = Table {
+            title: "t".into(),
+            columns: vec!["a".into(), "b".into()],
+            rows: vec![
+                vec![Cell::Text("=HYPERLINK(\"http://x\")".into()), Cell::Int(-5)],
+                vec![Cell::Text("+86 138".into()), Cell::Text("@SUM(A1)".into())],
+                vec![Cell::Text("-1+1".into()), Cell::Text("王 = 李".into())],
+            ],
+        };
+        let text = String::from_utf8(csv(&table).unwrap()).unwrap();
+        let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "a,b",
+                "\"'=HYPERLINK(\"\"http://x\"\")\",-5",
+                "'+86 138,'@SUM(A1)",
+                "'-1+1,王 = 李"
+            ]
+        );
     }
 }
