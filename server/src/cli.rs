@@ -197,11 +197,8 @@ pub fn main() -> anyhow::Result<()> {
             let Some(role) = Role::parse(&role) else {
                 bail!("role must be technician, back_office or admin");
             };
-            let mut password = String::new();
-            std::io::stdin()
-                .read_to_string(&mut password)
-                .context("reading the password from standard input")?;
-            let password = password.lines().next().unwrap_or_default();
+            let password = read_password(&username)?;
+            let password = password.as_str();
             let display_name = display_name.unwrap_or_else(|| username.clone());
             let new = passwords::new_account(&username, &display_name, role, password)?;
             let state = AppState::open(data.config())
@@ -270,6 +267,27 @@ fn run_server(listen: SocketAddr, config: Config) -> anyhow::Result<()> {
         tracing::info!("onsite stopped");
         Ok(())
     })
+}
+
+/// The new account's password: asked for, twice and without echo, on a terminal; else the
+/// first line of standard input (`<<< 'password'`, a secret file, a pipe).
+fn read_password(username: &str) -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let password = rpassword::prompt_password(format!("password for {username}: "))
+            .context("reading the password")?;
+        let again = rpassword::prompt_password("the same password again: ")
+            .context("reading the password")?;
+        if password != again {
+            bail!("the two passwords differ; nothing was created");
+        }
+        return Ok(password);
+    }
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .context("reading the password from standard input")?;
+    Ok(input.lines().next().unwrap_or_default().to_string())
 }
 
 /// Ctrl-C, or SIGTERM (what systemd and container runtimes send to stop a service).

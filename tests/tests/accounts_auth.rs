@@ -650,3 +650,49 @@ async fn behind_a_trusted_proxy_the_address_limit_counts_each_client() {
     }
     assert_eq!(attempt(&direct, "d", "10.0.0.4").await, 429);
 }
+
+/// `onsite admin create-user` on a terminal asks for the password twice (a pseudo-terminal
+/// made by util-linux's `script`); two different answers create nothing. (Echo is not
+/// checked: the answers are typed ahead, and the terminal echoes them before the prompt.)
+#[tokio::test]
+async fn create_user_asks_for_the_password_on_a_terminal() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let binary = env!("CARGO_BIN_EXE_onsite-under-test");
+    let dir = tempfile::tempdir().unwrap();
+    let database = onsite_tests::database::TestDatabase::create().unwrap();
+    let on_terminal = |username: &str, answers: &str| {
+        let mut command = format!(
+            "{binary} admin create-user --username {username} --role technician --data-dir {}",
+            dir.path().display()
+        );
+        if let Some(url) = database.url() {
+            command.push_str(&format!(" --database {url}"));
+        }
+        let mut child = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("util-linux's `script` runs the command on a pseudo-terminal");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(answers.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (ok, out) = on_terminal("zhang", "long-password-1\nlong-password-2\n");
+    assert!(!ok, "{out}");
+    assert!(out.contains("the two passwords differ"), "{out}");
+    let (ok, out) = on_terminal("zhang", "long-password-1\nlong-password-1\n");
+    assert!(ok, "{out}");
+    assert!(out.contains("password for zhang:"), "{out}");
+    assert!(out.contains(r#""username":"zhang""#), "{out}");
+}
