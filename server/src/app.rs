@@ -32,6 +32,12 @@ pub struct Config {
     pub login_per_address_per_minute: u32,
     /// Reverse proxies whose `X-Forwarded-For` names the client ([`crate::client_address`]).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The secret that signs access tokens; `None`: the one the database keeps (made at
+    /// its creation). Several servers on one database need no setting: they share that one.
+    pub jwt_secret: Option<String>,
+    /// A secret replaced by `jwt_secret`: tokens it signed are still accepted until they
+    /// expire.
+    pub jwt_previous_secret: Option<String>,
     /// Service-level targets of the reports (the after-sales practice defaults); a request may override them.
     pub sla_targets: onsite_domain::service::Targets,
 }
@@ -47,6 +53,8 @@ impl Config {
             login_per_account_per_minute: 10,
             login_per_address_per_minute: 60,
             trusted_proxies: Vec::new(),
+            jwt_secret: None,
+            jwt_previous_secret: None,
             sla_targets: onsite_domain::service::Targets::default(),
         }
     }
@@ -108,7 +116,10 @@ impl AppState {
         Ok(AppState {
             backend,
             api_seed: rand::random(),
-            keys: Arc::new(Keys::from_secret(secret.as_bytes())),
+            keys: Arc::new(Keys::rotating(
+                config.jwt_secret.as_deref().unwrap_or(&secret).as_bytes(),
+                config.jwt_previous_secret.as_deref().map(str::as_bytes),
+            )),
             login_limiter: LoginLimiter::new(
                 config.login_per_account_per_minute,
                 config.login_per_address_per_minute,

@@ -15,7 +15,8 @@ use crate::error::ApiError;
 #[derive(Clone)]
 pub struct Keys {
     encoding: EncodingKey,
-    decoding: DecodingKey,
+    /// The current key first, then the previous one (during a rotation), if any.
+    decoding: Vec<DecodingKey>,
 }
 
 impl std::fmt::Debug for Keys {
@@ -26,9 +27,18 @@ impl std::fmt::Debug for Keys {
 
 impl Keys {
     pub fn from_secret(secret: &[u8]) -> Keys {
+        Keys::rotating(secret, None)
+    }
+
+    /// Signs with `current`; accepts tokens signed with `current` or with `previous`, so
+    /// that after a rotation the tokens already handed out stay good until they expire.
+    pub fn rotating(current: &[u8], previous: Option<&[u8]>) -> Keys {
         Keys {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
+            encoding: EncodingKey::from_secret(current),
+            decoding: std::iter::once(current)
+                .chain(previous)
+                .map(DecodingKey::from_secret)
+                .collect(),
         }
     }
 }
@@ -68,9 +78,21 @@ fn verify(keys: &Keys, token: &str) -> Result<Claims, ApiError> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = 0;
     validation.set_required_spec_claims(&["exp", "sub"]);
-    jsonwebtoken::decode::<Claims>(token, &keys.decoding, &validation)
+    let mut outcome = Err(jsonwebtoken::errors::ErrorKind::InvalidSignature.into());
+    for key in &keys.decoding {
+        outcome = jsonwebtoken::decode::<Claims>(token, key, &validation);
+        // Only a signature that does not match this key is worth trying the next one for.
+        let wrong_key = matches!(
+            &outcome,
+            Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::InvalidSignature)
+        );
+        if !wrong_key {
+            break;
+        }
+    }
+    outcome
         .map(|d| d.claims)
-        .map_err(|e| match e.kind() {
+        .map_err(|e: jsonwebtoken::errors::Error| match e.kind() {
             jsonwebtoken::errors::ErrorKind::ExpiredSignature => ApiError::new(
                 axum::http::StatusCode::UNAUTHORIZED,
                 "token_expired",

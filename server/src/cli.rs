@@ -55,6 +55,14 @@ enum Command {
             value_delimiter = ','
         )]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// A file holding the secret that signs access tokens (else ONSITE_JWT_SECRET, else
+        /// the one the database keeps).
+        #[arg(long, env = "ONSITE_JWT_SECRET_FILE")]
+        jwt_secret_file: Option<PathBuf>,
+        /// A file holding the secret used before the current one: its tokens are still
+        /// accepted until they expire (else ONSITE_JWT_PREVIOUS_SECRET).
+        #[arg(long, env = "ONSITE_JWT_PREVIOUS_SECRET_FILE")]
+        jwt_previous_secret_file: Option<PathBuf>,
     },
     /// Write a consistent copy of the database to a new file; the server may be running.
     Backup {
@@ -150,11 +158,16 @@ pub fn main() -> anyhow::Result<()> {
             access_token_ttl,
             max_sync_body_mb,
             trusted_proxies,
+            jwt_secret_file,
+            jwt_previous_secret_file,
         } => {
             let mut config = data.config();
             config.access_token_ttl_secs = access_token_ttl;
             config.max_sync_body_bytes = max_sync_body_mb * 1024 * 1024;
             config.trusted_proxies = trusted_proxies;
+            config.jwt_secret = secret("ONSITE_JWT_SECRET", jwt_secret_file)?;
+            config.jwt_previous_secret =
+                secret("ONSITE_JWT_PREVIOUS_SECRET", jwt_previous_secret_file)?;
             run_server(listen, config)
         }
         Command::Backup { data, to } => {
@@ -267,6 +280,26 @@ fn run_server(listen: SocketAddr, config: Config) -> anyhow::Result<()> {
         tracing::info!("onsite stopped");
         Ok(())
     })
+}
+
+/// A signing secret from its file, else from the environment variable `var` (never a
+/// flag: the command line is visible to every user of the machine).
+fn secret(var: &str, file: Option<PathBuf>) -> anyhow::Result<Option<String>> {
+    let secret = match file {
+        Some(path) => Some(
+            std::fs::read_to_string(&path)
+                .with_context(|| format!("reading the secret in {}", path.display()))?
+                .trim_end_matches(['\r', '\n'])
+                .to_string(),
+        ),
+        None => std::env::var(var).ok(),
+    };
+    if let Some(s) = &secret
+        && s.len() < 32
+    {
+        bail!("a signing secret must be at least 32 bytes (from {var} or its file)");
+    }
+    Ok(secret)
 }
 
 /// The new account's password: asked for, twice and without echo, on a terminal; else the

@@ -137,6 +137,12 @@ impl TestServer {
 
     /// Stops, reopens the same data directory and serves again on the same address.
     pub async fn restart(&mut self) -> anyhow::Result<()> {
+        self.restart_with(|_| {}).await
+    }
+
+    /// [`TestServer::restart`] with the configuration `adjust` changes first.
+    pub async fn restart_with(&mut self, adjust: impl FnOnce(&mut Config)) -> anyhow::Result<()> {
+        adjust(&mut self.config);
         self.stop().await?;
         let listener = tokio::net::TcpListener::bind(self.addr).await?;
         self.spawn(listener)

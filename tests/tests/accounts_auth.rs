@@ -696,3 +696,61 @@ async fn create_user_asks_for_the_password_on_a_terminal() {
     assert!(out.contains("password for zhang:"), "{out}");
     assert!(out.contains(r#""username":"zhang""#), "{out}");
 }
+
+/// A signing secret is replaced with the old one kept as previous: tokens it signed stay
+/// good (until they expire), new ones are signed with the new secret; once the previous
+/// secret is dropped, its tokens are refused.
+#[tokio::test]
+async fn the_signing_secret_rotates_without_signing_everyone_out() {
+    let (old, new) = ("o".repeat(40), "n".repeat(40));
+    let old_secret = old.clone();
+    let mut server = TestServer::start_with(|c| c.jwt_secret = Some(old_secret))
+        .await
+        .unwrap();
+    server.create_user("office", Role::BackOffice).unwrap();
+    let before = server.login("office", "office-pc").await.unwrap();
+    let status = |server: &TestServer, token: String| {
+        let (http, url) = (onsite_tests::http(), format!("{}/v1/jobs", server.url()));
+        async move {
+            let resp = http.get(url).bearer_auth(token).send().await.unwrap();
+            resp.status().as_u16()
+        }
+    };
+    assert_eq!(status(&server, before.clone()).await, 200);
+
+    let (current, previous) = (new.clone(), old.clone());
+    server
+        .restart_with(|c| {
+            c.jwt_secret = Some(current);
+            c.jwt_previous_secret = Some(previous);
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        status(&server, before.clone()).await,
+        200,
+        "signed with the previous secret"
+    );
+    let after = server.login("office", "office-pc").await.unwrap();
+    assert_eq!(status(&server, after.clone()).await, 200);
+    let verified = jsonwebtoken::decode::<serde_json::Value>(
+        &after,
+        &jsonwebtoken::DecodingKey::from_secret(new.as_bytes()),
+        &jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256),
+    );
+    assert!(
+        verified.is_ok(),
+        "new tokens are signed with the new secret"
+    );
+
+    server
+        .restart_with(|c| c.jwt_previous_secret = None)
+        .await
+        .unwrap();
+    assert_eq!(
+        status(&server, before).await,
+        401,
+        "the previous secret is gone"
+    );
+    assert_eq!(status(&server, after).await, 200);
+}
