@@ -32,6 +32,8 @@ pub struct Config {
     pub login_per_address_per_minute: u32,
     /// Reverse proxies whose `X-Forwarded-For` names the client ([`crate::client_address`]).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The company's time zone: reports count its calendar days and months.
+    pub timezone: onsite_store::report::Tz,
     /// The secret that signs access tokens; `None`: the one the database keeps (made at
     /// its creation). Several servers on one database need no setting: they share that one.
     pub jwt_secret: Option<String>,
@@ -53,6 +55,7 @@ impl Config {
             login_per_account_per_minute: 10,
             login_per_address_per_minute: 60,
             trusted_proxies: Vec::new(),
+            timezone: onsite_store::report::Tz::UTC,
             jwt_secret: None,
             jwt_previous_secret: None,
             sla_targets: onsite_domain::service::Targets::default(),

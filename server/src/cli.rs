@@ -55,6 +55,10 @@ enum Command {
             value_delimiter = ','
         )]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// The company's time zone (an IANA name such as Asia/Shanghai): reports count
+        /// its calendar days and months.
+        #[arg(long, env = "ONSITE_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
+        timezone: onsite_store::report::Tz,
         /// A file holding the secret that signs access tokens (else ONSITE_JWT_SECRET, else
         /// the one the database keeps).
         #[arg(long, env = "ONSITE_JWT_SECRET_FILE")]
@@ -158,6 +162,7 @@ pub fn main() -> anyhow::Result<()> {
             access_token_ttl,
             max_sync_body_mb,
             trusted_proxies,
+            timezone,
             jwt_secret_file,
             jwt_previous_secret_file,
         } => {
@@ -165,6 +170,7 @@ pub fn main() -> anyhow::Result<()> {
             config.access_token_ttl_secs = access_token_ttl;
             config.max_sync_body_bytes = max_sync_body_mb * 1024 * 1024;
             config.trusted_proxies = trusted_proxies;
+            config.timezone = timezone;
             config.jwt_secret = secret("ONSITE_JWT_SECRET", jwt_secret_file)?;
             config.jwt_previous_secret =
                 secret("ONSITE_JWT_PREVIOUS_SECRET", jwt_previous_secret_file)?;
@@ -280,6 +286,11 @@ fn run_server(listen: SocketAddr, config: Config) -> anyhow::Result<()> {
         tracing::info!("onsite stopped");
         Ok(())
     })
+}
+
+fn parse_zone(name: &str) -> Result<onsite_store::report::Tz, String> {
+    name.parse()
+        .map_err(|_| format!("{name:?} is not a time zone name (e.g. Asia/Shanghai, UTC)"))
 }
 
 /// A signing secret from its file, else from the environment variable `var` (never a

@@ -1,7 +1,8 @@
 //! What every report shares, whatever backend computes it: the reporting period, the
 //! checks of filter values, and the table shape that every export writes.
 
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate, TimeZone};
+pub use chrono_tz::Tz;
 
 pub mod callback;
 pub mod corrective;
@@ -10,15 +11,17 @@ pub mod routine;
 pub mod satisfaction;
 pub mod service_levels;
 
-/// A reporting period: whole days, `from` and `to` both included, in UTC.
+/// A reporting period: whole calendar days, `from` and `to` both included, in the
+/// company's time zone (`onsite serve --timezone`, UTC unless set).
 ///
-/// UTC because the stored timestamps are UTC milliseconds and the server has no business
-/// guessing a time zone; a company on UTC+8 that wants local months sees jobs done between
-/// 00:00 and 08:00 local time on the first of a month counted in the previous month.
+/// Timestamps are stored as UTC milliseconds; a day of the period begins at local
+/// midnight, so a form submitted at 01:30 Beijing time on the 1st belongs to that month
+/// for a company on Asia/Shanghai. Durations (the service-level clocks) stay elapsed time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Period {
     pub from: NaiveDate,
     pub to: NaiveDate,
+    pub zone: Tz,
 }
 
 /// Longest period a request may ask for: bounds the work of one report.
@@ -44,7 +47,11 @@ impl Period {
                 if (to - from).num_days() > MAX_PERIOD_DAYS {
                     return Err("a period may span at most ten years".into());
                 }
-                Ok(Some(Period { from, to }))
+                Ok(Some(Period {
+                    from,
+                    to,
+                    zone: Tz::UTC,
+                }))
             }
             (_, _, Some(_)) => Err("give either 'month' or 'from' and 'to', not both".into()),
             _ => Err("a period needs both 'from' and 'to' (dates like 2026-11-30)".into()),
@@ -61,16 +68,44 @@ impl Period {
             .checked_add_months(Months::new(1))
             .and_then(|d| d.pred_opt())
             .ok_or_else(bad)?;
-        Ok(Period { from, to })
+        Ok(Period {
+            from,
+            to,
+            zone: Tz::UTC,
+        })
+    }
+
+    /// The same days in the time zone `zone`.
+    pub fn in_zone(self, zone: Tz) -> Period {
+        Period { zone, ..self }
     }
 
     pub fn start_ms(&self) -> i64 {
-        day_start_ms(self.from)
+        day_start_ms(self.zone, self.from)
     }
 
     /// Exclusive end.
     pub fn end_ms(&self) -> i64 {
-        self.to.succ_opt().map_or(i64::MAX, day_start_ms)
+        self.to
+            .succ_opt()
+            .map_or(i64::MAX, |d| day_start_ms(self.zone, d))
+    }
+
+    /// The calendar months the period touches, as (`YYYY-MM`, the exclusive end of that
+    /// month within the period, in ms), in order: how a backend labels timestamps by
+    /// local month.
+    pub fn month_ends(&self) -> Vec<(String, i64)> {
+        let mut out = Vec::new();
+        let mut first = NaiveDate::from_ymd_opt(self.from.year(), self.from.month(), 1);
+        while let Some(month) = first.filter(|m| *m <= self.to) {
+            let next = month.checked_add_months(Months::new(1));
+            let end = next
+                .filter(|n| *n <= self.to)
+                .map_or(self.end_ms(), |n| day_start_ms(self.zone, n));
+            out.push((month.format("%Y-%m").to_string(), end));
+            first = next;
+        }
+        out
     }
 
     pub fn days(&self) -> i64 {
@@ -91,11 +126,16 @@ impl Period {
             return Some(Period {
                 from,
                 to: self.from.pred_opt()?,
+                zone: self.zone,
             });
         }
         let to = self.from.pred_opt()?;
         let from = to.checked_sub_days(chrono::Days::new(self.days() as u64 - 1))?;
-        Some(Period { from, to })
+        Some(Period {
+            from,
+            to,
+            zone: self.zone,
+        })
     }
 
     /// The `n` calendar months ending with the month of `to`, oldest first.
@@ -106,7 +146,11 @@ impl Period {
             .filter_map(|back| {
                 let from = last?.checked_sub_months(Months::new(back))?;
                 let to = from.checked_add_months(Months::new(1))?.pred_opt()?;
-                Some(Period { from, to })
+                Some(Period {
+                    from,
+                    to,
+                    zone: self.zone,
+                })
             })
             .collect()
     }
@@ -132,9 +176,23 @@ impl From<Period> for Dates {
     }
 }
 
-fn day_start_ms(d: NaiveDate) -> i64 {
-    d.and_hms_opt(0, 0, 0)
-        .map_or(0, |t| t.and_utc().timestamp_millis())
+/// Local midnight of `d` in `zone`, in UTC ms. Where a zone skips midnight (a daylight
+/// saving change at 00:00), the day begins at the first instant it has.
+fn day_start_ms(zone: Tz, d: NaiveDate) -> i64 {
+    let midnight = d.and_time(chrono::NaiveTime::MIN);
+    match zone.from_local_datetime(&midnight).earliest() {
+        Some(t) => t.timestamp_millis(),
+        None => (0..24 * 60)
+            .filter_map(|m| {
+                zone.from_local_datetime(&(midnight + chrono::Duration::minutes(m)))
+                    .earliest()
+            })
+            .next()
+            .map_or_else(
+                || midnight.and_utc().timestamp_millis(),
+                |t| t.timestamp_millis(),
+            ),
+    }
 }
 
 fn parse_date(s: &str, what: &str) -> Result<NaiveDate, String> {
@@ -269,7 +327,31 @@ mod tests {
         assert!(check_name("x; DROP TABLE jobs", "tier").is_err());
         assert!(check_name("", "tier").is_err());
     }
-}
 
-#[cfg(test)]
-mod json_tests;
+    #[test]
+    fn a_period_in_a_time_zone_begins_at_local_midnight() {
+        let shanghai: Tz = "Asia/Shanghai".parse().unwrap();
+        let utc = Period::parse(Some("2026-11-15"), Some("2026-12-02"), None)
+            .unwrap()
+            .unwrap();
+        let local = utc.in_zone(shanghai);
+        let hours = 3_600_000;
+        assert_eq!(local.start_ms(), utc.start_ms() - 8 * hours);
+        assert_eq!(local.end_ms(), utc.end_ms() - 8 * hours);
+        let december = day_start_ms(shanghai, NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
+        assert_eq!(
+            local.month_ends(),
+            [
+                ("2026-11".to_string(), december),
+                ("2026-12".to_string(), local.end_ms())
+            ]
+        );
+        assert_eq!(local.previous().map(|p| p.zone), Some(shanghai));
+        // A day that has no midnight (São Paulo, 2018-11-04: 00:00 at UTC−3 became 01:00
+        // at UTC−2) begins at its first instant, 01:00 local, 03:00 UTC.
+        let sao_paulo: Tz = "America/Sao_Paulo".parse().unwrap();
+        let skipped = NaiveDate::from_ymd_opt(2018, 11, 4).unwrap();
+        let begins = day_start_ms(sao_paulo, skipped);
+        assert_eq!(begins, day_start_ms(Tz::UTC, skipped) + 3 * hours);
+    }
+}

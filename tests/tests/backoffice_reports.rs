@@ -457,3 +457,57 @@ async fn callback_survey_sample_is_reproducible_and_its_answers_count_in_the_rep
             .any(|f| f.respondent == "callback")
     );
 }
+
+/// `--timezone Asia/Shanghai`: a survey submitted at 01:30 Beijing time on the first of
+/// this month (17:30 UTC on the last day of the previous one) counts in this month; the
+/// same data on a server left on UTC counts it in the previous month.
+#[tokio::test]
+async fn reports_count_calendar_months_in_the_company_time_zone() {
+    use chrono::{Datelike, TimeZone};
+    let shanghai: chrono_tz::Tz = "Asia/Shanghai".parse().unwrap();
+    let today = chrono::Utc::now().with_timezone(&shanghai).date_naive();
+    let first = today.with_day(1).unwrap();
+    let previous = first.pred_opt().unwrap();
+    let submitted = shanghai
+        .from_local_datetime(&first.and_hms_opt(1, 30, 0).unwrap())
+        .unwrap()
+        .timestamp_millis();
+    let mut server = TestServer::start_with(|c| c.timezone = shanghai)
+        .await
+        .unwrap();
+    let tech = server.create_user("wang", Role::Technician).unwrap();
+    server.create_user("office", Role::BackOffice).unwrap();
+    let office = server.login("office", "office-pc").await.unwrap();
+    let job = server
+        .create_job(&office, "张三", Some(&tech))
+        .await
+        .unwrap();
+    // The phone's clock shows that moment when the customer fills the survey in.
+    let skew = submitted - chrono::Utc::now().timestamp_millis();
+    let phone = Device::sign_in_skewed(&server.url(), "wang", skew)
+        .await
+        .unwrap();
+    phone.client.sync().await.unwrap();
+    let form = phone.client.start_form(&job, "survey").unwrap();
+    phone
+        .client
+        .answer_item(&job, &form, "overall", 8, "")
+        .unwrap();
+    phone.client.submit_form(&job, &form, "").unwrap();
+    phone.client.sync().await.unwrap();
+
+    assert_eq!(answered(&server, &office, first).await, json!(1));
+    assert_eq!(answered(&server, &office, previous).await, json!(0));
+
+    server
+        .restart_with(|c| c.timezone = chrono_tz::Tz::UTC)
+        .await
+        .unwrap();
+    assert_eq!(answered(&server, &office, first).await, json!(0));
+    assert_eq!(answered(&server, &office, previous).await, json!(1));
+}
+
+async fn answered(server: &TestServer, office: &str, month: chrono::NaiveDate) -> Value {
+    let path = format!("/v1/reports/satisfaction?month={}", month.format("%Y-%m"));
+    ok(server, office, &path).await["total"]["all"]["answered"].clone()
+}

@@ -13,12 +13,19 @@ use onsite_store::report::{Period, check_name, truncate};
 // digits of any script are `\p{L}` and `\p{N}`, which not every tool reads (schemathesis
 // does not), and any other spelling would be wider or narrower than the check.
 #[derive(Debug)]
-pub struct Params(BTreeMap<String, String>);
+pub struct Params {
+    values: BTreeMap<String, String>,
+    /// The company's time zone: the calendar days of a period are its days.
+    zone: onsite_store::report::Tz,
+}
 
-impl<S: Send + Sync> FromRequestParts<S> for Params {
+impl FromRequestParts<crate::app::AppState> for Params {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &crate::app::AppState,
+    ) -> Result<Self, ApiError> {
         let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
             .map_err(|e| ApiError::bad_request(format!("bad query string: {e}")))?;
         let mut map = BTreeMap::new();
@@ -30,14 +37,17 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
                 )));
             }
         }
-        Ok(Params(map))
+        Ok(Params {
+            values: map,
+            zone: state.config.timezone,
+        })
     }
 }
 
 impl Params {
     /// Takes a parameter; an empty value counts as absent (forms send `?tier=`).
     pub fn take(&mut self, key: &str) -> Option<String> {
-        self.0.remove(key).filter(|v| !v.is_empty())
+        self.values.remove(key).filter(|v| !v.is_empty())
     }
 
     /// A value that names something (tier, region, model…), checked by [`check_name`].
@@ -106,7 +116,17 @@ impl Params {
         let to = self.take("to");
         let month = self.take("month");
         Period::parse(from.as_deref(), to.as_deref(), month.as_deref())
+            .map(|p| p.map(|p| p.in_zone(self.zone)))
             .map_err(|m| ApiError::new(axum::http::StatusCode::BAD_REQUEST, "bad_period", m))
+    }
+
+    /// `month=YYYY-MM` alone, in the company's time zone.
+    pub fn month(&mut self) -> Result<Period, ApiError> {
+        let bad = |m: String| ApiError::new(axum::http::StatusCode::BAD_REQUEST, "bad_period", m);
+        let month = self
+            .take("month")
+            .ok_or_else(|| bad("give month=2026-11".into()))?;
+        Ok(Period::month(&month).map_err(bad)?.in_zone(self.zone))
     }
 
     /// Like [`Params::period`], but a report needs one.
@@ -122,7 +142,7 @@ impl Params {
 
     /// Refuses parameters nobody took: a misspelt filter must not silently match everything.
     pub fn finish(self) -> Result<(), ApiError> {
-        match self.0.keys().next() {
+        match self.values.keys().next() {
             None => Ok(()),
             Some(k) => Err(ApiError::bad_request(format!(
                 "unknown parameter '{}'",

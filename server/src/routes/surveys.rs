@@ -20,7 +20,6 @@ use super::params::Params;
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use onsite_store::report::Period;
 
 const OFFICE: &[Role] = &[Role::BackOffice];
 
@@ -53,11 +52,7 @@ pub async fn sample(
     mut p: Params,
 ) -> Result<Response, ApiError> {
     user.require(OFFICE)?;
-    let month = p.take("month").ok_or_else(|| {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_period", "give month=2026-11")
-    })?;
-    let month = Period::month(&month)
-        .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, "bad_period", m))?;
+    let month = p.month()?;
     let size = p.number("size", 100, 1, 10_000)? as usize;
     let format = Format::take(&mut p)?;
     p.finish()?;

@@ -37,21 +37,29 @@ fn sums(r: &Row, at: usize) -> Sums {
     }
 }
 
-/// The month of a millisecond timestamp column, as SQLite's
-/// `strftime('%Y-%m', col / 1000, 'unixepoch')` cuts it.
-fn month_of(col: &str) -> String {
-    format!("to_char(to_timestamp(({col} / 1000)::DOUBLE PRECISION) AT TIME ZONE 'UTC', 'YYYY-MM')")
+/// The local calendar month (`YYYY-MM`) of a millisecond timestamp column, as a `CASE`
+/// over the ends of the period's months in its time zone: exact in any zone, daylight
+/// saving included. The SQL holds only numbers and labels made by `Period::month_ends`.
+fn month_of(col: &str, period: &Period) -> String {
+    let months = period.month_ends();
+    let mut sql = String::from("CASE");
+    for (label, end) in &months {
+        sql.push_str(&format!(" WHEN {col} < {end} THEN '{label}'"));
+    }
+    let last = months.last().map_or("", |(label, _)| label.as_str());
+    sql.push_str(&format!(" ELSE '{last}' END"));
+    sql
 }
 
 /// The SQL of each satisfaction group, fixed here, never built from input.
-fn satisfaction_key(group: sat::Group) -> String {
+fn satisfaction_key(group: sat::Group, period: &Period) -> String {
     match group {
         sat::Group::All => "''::TEXT".into(),
         sat::Group::Technician => "COALESCE(j.assignee, '')".into(),
         sat::Group::CustomerTier => "j.customer_tier".into(),
         sat::Group::ProductModel => "j.product_model".into(),
         sat::Group::Region => "j.customer_region".into(),
-        sat::Group::Month => month_of("f.submitted_at"),
+        sat::Group::Month => month_of("f.submitted_at", period),
     }
 }
 
@@ -160,7 +168,7 @@ impl Reports for PgUnit<'_, '_> {
                 {FORMS}
                 GROUP BY 1, 2) g
              ORDER BY k COLLATE \"C\", is_self",
-            key = satisfaction_key(group)
+            key = satisfaction_key(group, period)
         );
         let rows = select(
             self.tx(),
@@ -228,7 +236,7 @@ impl Reports for PgUnit<'_, '_> {
         let key = match group {
             sla::Group::All => "''::TEXT".to_string(),
             sla::Group::Technician => "COALESCE(assignee, '')".to_string(),
-            sla::Group::Month => month_of("reported_at"),
+            sla::Group::Month => month_of("reported_at", &q.period),
         };
         let sql = format!(
             "SELECT ({key}) COLLATE \"C\" AS k, COUNT(*),

@@ -12,14 +12,14 @@ pub use onsite_store::report::satisfaction::{Filter, Group, Sums, Totals};
 use super::Period;
 
 /// The SQL of each group, fixed here, never built from input.
-fn group_sql(group: Group) -> &'static str {
+fn group_sql(group: Group, period: &Period) -> String {
     match group {
-        Group::All => "''",
-        Group::Technician => "COALESCE(j.assignee, '')",
-        Group::CustomerTier => "j.customer_tier",
-        Group::ProductModel => "j.product_model",
-        Group::Region => "j.customer_region",
-        Group::Month => "strftime('%Y-%m', f.submitted_at / 1000, 'unixepoch')",
+        Group::All => "''".into(),
+        Group::Technician => "COALESCE(j.assignee, '')".into(),
+        Group::CustomerTier => "j.customer_tier".into(),
+        Group::ProductModel => "j.product_model".into(),
+        Group::Region => "j.customer_region".into(),
+        Group::Month => super::month_of("f.submitted_at", period),
     }
 }
 
@@ -62,7 +62,7 @@ pub fn by_group(
                 SUM(f.answered), SUM(f.points), SUM(f.satisfied)
          {FORMS}
          GROUP BY k, is_self ORDER BY k",
-        key = group_sql(group)
+        key = group_sql(group, period)
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(

@@ -19,11 +19,11 @@ pub use onsite_store::report::service_levels::{FlagCounts, Group, Levels, Met};
 use super::Period;
 
 /// The SQL of each group, fixed here, never built from input.
-fn group_sql(group: Group) -> &'static str {
+fn group_sql(group: Group, period: &Period) -> String {
     match group {
-        Group::All => "''",
-        Group::Technician => "COALESCE(assignee, '')",
-        Group::Month => "strftime('%Y-%m', reported_at / 1000, 'unixepoch')",
+        Group::All => "''".into(),
+        Group::Technician => "COALESCE(assignee, '')".into(),
+        Group::Month => super::month_of("reported_at", period),
     }
 }
 
@@ -48,7 +48,7 @@ pub fn by_group(
           WHERE reported_at >= ?1 AND reported_at < ?2 AND status <> 'cancelled'
             AND (?3 IS NULL OR assignee = ?3) AND (?4 IS NULL OR complaint = ?4)
           GROUP BY k ORDER BY k",
-        key = group_sql(group)
+        key = group_sql(group, period)
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let met = |r: &rusqlite::Row<'_>, at: usize| -> rusqlite::Result<Met> {

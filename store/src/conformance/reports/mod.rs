@@ -315,6 +315,7 @@ macro_rules! reports_unit_tests {
             satisfaction_sums_the_worked_example,
             satisfaction_counts_submitted_forms_of_the_period_per_side,
             satisfaction_months_are_utc_calendar_months,
+            satisfaction_months_follow_the_company_time_zone,
             reprojecting_a_job_keeps_one_row_per_answer_and_action,
             corrective_actions_are_listed_filtered_and_paged,
             corrective_actions_are_updated_and_verified_only_with_a_verification,

@@ -228,6 +228,71 @@ pub fn satisfaction_months_are_utc_calendar_months<
     );
 }
 
+/// In the company's time zone: a form submitted at 01:30 on 1 December in Beijing
+/// (17:30 UTC on 30 November) belongs to December there, to November in UTC; months and
+/// service levels alike follow the zone.
+pub fn satisfaction_months_follow_the_company_time_zone<
+    U: ServerStore<Error = StoreError> + Reports + ?Sized,
+>(
+    unit: &mut U,
+) {
+    let shanghai: crate::report::Tz = "Asia/Shanghai".parse().unwrap();
+    let beijing_0130_on_the_1st = ms("2026-11-30", 17) + 30 * 60_000;
+    let a = with_forms(
+        job("a", "t1", "key", "M1", "east", ms("2026-11-30", 8)),
+        vec![form(
+            "a-early",
+            "survey",
+            &[8],
+            Some(beijing_0130_on_the_1st),
+        )],
+    );
+    let b = with_forms(
+        job("b", "t1", "key", "M1", "east", ms("2026-11-30", 8)),
+        vec![form("b-noon", "survey", &[4, 6], Some(ms("2026-11-30", 4)))],
+    );
+    store(unit, &[a, b]);
+    let both = period("2026-11-01", "2026-12-31");
+    let by_month = |unit: &mut U, p: &Period| {
+        unit.satisfaction_totals(p, Group::Month, &Filter::default())
+            .unwrap()
+    };
+    assert_eq!(
+        by_month(unit, &both.in_zone(shanghai)),
+        [
+            (
+                "2026-11".to_string(),
+                totals(Sums::default(), sums(2, 10, 1))
+            ),
+            (
+                "2026-12".to_string(),
+                totals(Sums::default(), sums(1, 8, 1))
+            ),
+        ]
+    );
+    assert_eq!(
+        by_month(unit, &both),
+        [(
+            "2026-11".to_string(),
+            totals(Sums::default(), sums(3, 18, 2))
+        )]
+    );
+    assert_eq!(
+        unit.satisfaction_totals(
+            &month("2026-12").in_zone(shanghai),
+            Group::All,
+            &Filter::default()
+        )
+        .unwrap(),
+        [(String::new(), totals(Sums::default(), sums(1, 8, 1)))]
+    );
+    assert_eq!(
+        unit.satisfaction_totals(&month("2026-12"), Group::All, &Filter::default())
+            .unwrap(),
+        []
+    );
+}
+
 pub fn reprojecting_a_job_keeps_one_row_per_answer_and_action<
     U: ServerStore<Error = StoreError> + Reports + ?Sized,
 >(
