@@ -156,6 +156,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    crate::metrics::start();
     let stopping = state.stopping.clone();
     let app = crate::routes::router(state);
     axum::serve(

@@ -21,6 +21,7 @@ pub mod client_address;
 pub mod doc_json;
 pub mod error;
 pub mod export;
+pub mod metrics;
 pub mod openapi;
 pub mod passwords;
 pub mod ratelimit;

@@ -73,6 +73,7 @@ use utoipa::{Modify, OpenApi};
         crate::routes::live::live,
         crate::routes::healthz,
         crate::routes::readyz,
+        crate::metrics::render,
         crate::routes::openapi,
     ),
     components(schemas(crate::error::ErrorBody)),
@@ -253,6 +254,7 @@ mod tests {
         ("post", "/v1/auth/logout"),
         ("get", "/healthz"),
         ("get", "/readyz"),
+        ("get", "/metrics"),
         ("get", "/openapi.json"),
     ];
 

@@ -116,3 +116,59 @@ async fn unknown_routes_methods_and_oversized_bodies_get_json_errors() {
         assert_eq!(resp.text().await.unwrap(), text);
     }
 }
+
+/// `GET /metrics`: Prometheus text with the requests by route pattern and status, and the
+/// sync endpoint's traffic, after a device synced.
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_the_syncs() {
+    let server = TestServer::start().await.unwrap();
+    server.create_user("wang", Role::Technician).unwrap();
+    server.create_user("office", Role::BackOffice).unwrap();
+    let office = server.login("office", "office-pc").await.unwrap();
+    let job = server.create_job(&office, "张三", None).await.unwrap();
+    expect(
+        &server,
+        &office,
+        Method::GET,
+        &format!("/v1/jobs/{job}"),
+        None,
+        200,
+    )
+    .await;
+    let phone = onsite_tests::Device::sign_in(&server.url(), "wang")
+        .await
+        .unwrap();
+    phone.client.sync().await.unwrap();
+
+    let resp = onsite_tests::http()
+        .get(format!("{}/metrics", server.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = resp.text().await.unwrap();
+    let value = |series: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series).map(str::trim))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {series} in:\n{text}"))
+    };
+    assert!(
+        value(r#"onsite_http_requests_total{method="POST",route="/v1/sync",status="200"}"#) >= 1.0
+    );
+    // The route's pattern, never the job id.
+    assert!(
+        value(r#"onsite_http_requests_total{method="GET",route="/v1/jobs/{id}",status="200"}"#)
+            >= 1.0
+    );
+    assert!(!text.contains(&job), "no ids in the labels");
+    assert!(value("onsite_sync_requests_total") >= 1.0);
+    assert!(value("onsite_sync_request_bytes_total") > 0.0);
+    assert!(text.contains("onsite_http_request_duration_seconds_bucket"));
+}

@@ -64,6 +64,7 @@ async fn serve(
     mut stopping: tokio::sync::watch::Receiver<bool>,
     user: AuthUser,
 ) {
+    let _counted = crate::metrics::LiveConnection::open();
     let listener = Listener {
         user_id: user.user_id.clone(),
         device_id: user.device_id.clone(),

@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
     router
         .fallback(no_such_route)
         .method_not_allowed_fallback(no_such_method)
+        .layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -110,6 +111,7 @@ pub(crate) fn table(sync_limit: usize, json_limit: usize) -> OpenApiRouter<AppSt
     OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(readyz))
+        .routes(routes!(crate::metrics::render))
         .routes(routes!(openapi))
         .merge(sync_routes)
         .merge(json_routes)

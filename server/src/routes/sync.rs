@@ -146,6 +146,14 @@ pub async fn sync(
             _ => return wiped(),
         };
     }
+    crate::metrics::sync_request(
+        body.len(),
+        match &request {
+            Request::Sync(s) => s.push.len(),
+            Request::RepairDoc(_) => 1,
+            Request::Scope => 0,
+        },
+    );
     let peer = Peer {
         user_id: user.user_id,
         role: user.role,
@@ -167,7 +175,21 @@ pub async fn sync(
     };
     match result {
         Ok(_) if wiping => wiped(),
-        Ok(response) => frame(StatusCode::OK, &response),
+        Ok(response) => {
+            if let wire::Response::Sync(sync) = &response {
+                for refused in &sync.refused {
+                    crate::metrics::sync_refused(&refused.code);
+                }
+                if let Some(wire::PullReply::Page(wire::Page {
+                    cursor: Some(cursor),
+                    ..
+                })) = &sync.pull
+                {
+                    crate::metrics::feed_head(cursor.seq);
+                }
+            }
+            frame(StatusCode::OK, &response)
+        }
         Err(Failure::Handle(e)) => {
             let status = match &e {
                 HandleError::BadRequest(_) => StatusCode::BAD_REQUEST,
