@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, params};
 
-use onsite_store::repo::accounts::{ATTEMPT_WINDOW_MS, Admission, AttemptLimit};
+use onsite_store::repo::accounts::{ATTEMPT_WINDOW_MS, Admission, AttemptLimit, admission};
 
 pub fn admit(
     conn: &Connection,
@@ -14,22 +14,18 @@ pub fn admit(
     // Attempts out of every window count for nothing any more.
     conn.prepare_cached("DELETE FROM login_attempts WHERE at <= ?1")?
         .execute([since])?;
-    let mut wait_ms = 0;
+    let mut seen = Vec::with_capacity(limits.len());
     for limit in limits {
         let (count, oldest): (i64, Option<i64>) = conn
             .prepare_cached(
                 "SELECT COUNT(*), MIN(at) FROM login_attempts WHERE key = ?1 AND at > ?2",
             )?
             .query_row(params![limit.key, since], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        if count >= i64::from(limit.per_window) {
-            // Refused attempts are not counted, so the count is at most the limit, and a
-            // place frees when the oldest attempt leaves the window.
-            let frees_at = oldest.unwrap_or(now_ms) + ATTEMPT_WINDOW_MS;
-            wait_ms = wait_ms.max(frees_at - now_ms);
-        }
+        seen.push((limit.per_window, count, oldest));
     }
-    if wait_ms > 0 {
-        return Ok(Admission::RetryAfterMs(wait_ms));
+    let admission = admission(seen, now_ms);
+    if admission != Admission::Admitted {
+        return Ok(admission);
     }
     let mut insert = conn.prepare_cached("INSERT INTO login_attempts (key, at) VALUES (?1, ?2)")?;
     for limit in limits {

@@ -7,7 +7,7 @@
 use onsite_domain::Role;
 use onsite_store::repo::accounts::{
     ATTEMPT_WINDOW_MS, Account, Accounts, Admission, AttemptLimit, Credentials, DeviceInfo,
-    DeviceState, NewAccount, Refresh, WipeContact,
+    DeviceState, NewAccount, Refresh, WipeContact, admission,
 };
 use onsite_store::{RepoError, StoreError};
 use postgres::Row;
@@ -443,7 +443,7 @@ impl Accounts for PgUnit<'_, '_> {
         let tx = self.tx();
         tx.execute("DELETE FROM login_attempts WHERE at <= $1", &[&since])
             .map_err(pg_err)?;
-        let mut wait_ms = 0;
+        let mut seen = Vec::with_capacity(limits.len());
         for limit in limits {
             let row = tx
                 .query_one(
@@ -451,15 +451,15 @@ impl Accounts for PgUnit<'_, '_> {
                     &[&limit.key, &since],
                 )
                 .map_err(pg_err)?;
-            let (count, oldest): (i64, Option<i64>) = (row.get(0), row.get(1));
-            if count >= i64::from(limit.per_window) {
-                // Refused attempts are not counted: a place frees when the oldest leaves.
-                let frees_at = oldest.unwrap_or(now_ms) + ATTEMPT_WINDOW_MS;
-                wait_ms = wait_ms.max(frees_at - now_ms);
-            }
+            seen.push((
+                limit.per_window,
+                row.get::<_, i64>(0),
+                row.get::<_, Option<i64>>(1),
+            ));
         }
-        if wait_ms > 0 {
-            return Ok(Admission::RetryAfterMs(wait_ms));
+        let admission = admission(seen, now_ms);
+        if admission != Admission::Admitted {
+            return Ok(admission);
         }
         for limit in limits {
             tx.execute(

@@ -106,6 +106,27 @@ pub enum Admission {
     RetryAfterMs(i64),
 }
 
+/// The rule both backends apply to what they counted: `seen` holds, for each limit, the
+/// attempts under its key in the window before `now_ms` and the oldest one's time. Refused
+/// attempts are not counted, so a count is at most its limit, and a place frees when the
+/// oldest attempt leaves the window.
+pub fn admission(
+    seen: impl IntoIterator<Item = (u32, i64, Option<i64>)>,
+    now_ms: i64,
+) -> Admission {
+    let wait_ms = seen
+        .into_iter()
+        .filter(|(limit, count, _)| *count >= i64::from(*limit))
+        .map(|(_, _, oldest)| oldest.unwrap_or(now_ms) + ATTEMPT_WINDOW_MS - now_ms)
+        .max()
+        .unwrap_or(0);
+    if wait_ms > 0 {
+        Admission::RetryAfterMs(wait_ms)
+    } else {
+        Admission::Admitted
+    }
+}
+
 /// Accounts, sessions and the server's settings.
 ///
 /// Methods answering `bool` say whether the account (or device) they name exists.
