@@ -18,6 +18,7 @@ use crate::query::{self, Conflict, JobFilter, JobSummary, JobView};
 use crate::reference::{self, StockLine};
 use crate::session::{Credentials, Session};
 use crate::store::Store;
+use crate::tls::Trust;
 use crate::transport::{TransferStats, Transport, normalize_base_url};
 
 /// The device side of Onsite, opened on a data directory.
@@ -60,7 +61,13 @@ impl Inner {
 impl Client {
     /// Opens (or creates) the store in `dir`. Works offline; nothing touches the network.
     pub fn open(dir: impl AsRef<Path>) -> Result<Client> {
-        Client::open_with(dir, Clock::default())
+        Client::open_with(dir, Clock::default(), Trust::default())
+    }
+
+    /// [`Client::open`], checking server certificates with `trust`: certificate
+    /// authorities of the company's own, or the roots compiled into the library.
+    pub fn open_with_trust(dir: impl AsRef<Path>, trust: Trust) -> Result<Client> {
+        Client::open_with(dir, Clock::default(), trust)
     }
 
     /// [`Client::open`] with a clock of the caller's instead of the device clock, in ms
@@ -73,17 +80,17 @@ impl Client {
         dir: impl AsRef<Path>,
         clock: impl Fn() -> i64 + Send + Sync + 'static,
     ) -> Result<Client> {
-        Client::open_with(dir, Clock::new(clock))
+        Client::open_with(dir, Clock::new(clock), Trust::default())
     }
 
-    fn open_with(dir: impl AsRef<Path>, clock: Clock) -> Result<Client> {
+    fn open_with(dir: impl AsRef<Path>, clock: Clock, trust: Trust) -> Result<Client> {
         let store = Store::open(dir)?;
         Ok(Client {
             inner: Arc::new(Inner {
                 device_id: store.device_id().to_string(),
                 store: Mutex::new(store),
                 sync_run: tokio::sync::Mutex::new(()),
-                transport: Transport::default(),
+                transport: Transport::new(trust),
                 listeners: Listeners::default(),
                 options: SyncOptions::default(),
                 sync_tracker: SyncTracker::default(),
@@ -524,6 +531,11 @@ impl Client {
     pub(crate) async fn live_target(&self) -> Option<(String, String)> {
         let credentials = self.blocking(|store| store.credentials()).await.ok()??;
         Some((credentials.server_url, credentials.access_token))
+    }
+
+    /// The TLS configuration of this client's connections.
+    pub(crate) fn tls(&self) -> Result<Arc<rustls::ClientConfig>> {
+        self.inner.transport.tls()
     }
 
     pub(crate) fn sync_tracker(&self) -> &SyncTracker {

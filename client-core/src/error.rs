@@ -26,7 +26,9 @@ pub enum Error {
     #[error("this device was revoked and its data erased: {0}")]
     DeviceWiped(String),
     /// The server could not be reached, or the connection broke before an answer.
-    #[error("the server cannot be reached: {0}")]
+    /// The message names the cause under reqwest's own (an untrusted certificate, a
+    /// refused connection), which is what a user or support can act on.
+    #[error("the server cannot be reached: {}", causes(.0))]
     Network(#[source] reqwest::Error),
     /// The server answered with an error, or with something this client cannot read.
     #[error("the server answered {code}: {message}")]
@@ -68,6 +70,18 @@ pub enum ErrorKind {
     Storage,
     /// A bug.
     Internal,
+}
+
+/// `e` and its sources, `: `-separated.
+fn causes(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 impl Error {

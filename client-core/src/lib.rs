@@ -101,6 +101,7 @@ mod retry;
 pub mod schema;
 mod session;
 pub mod store;
+mod tls;
 mod transport;
 
 pub use background::{MIN_BACKGROUND_INTERVAL, SyncFailure, SyncStateListener, SyncStatus};
@@ -112,6 +113,7 @@ pub use query::{Conflict, JobFilter, JobSummary, JobView};
 pub use reference::StockLine;
 pub use session::Session;
 pub use store::Store;
+pub use tls::Trust;
 pub use transport::TransferStats;
 
 pub use onsite_sync::client::SyncReport;

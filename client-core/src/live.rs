@@ -15,7 +15,7 @@ use tokio_tungstenite::{Connector, connect_async_tls_with_config};
 
 use crate::client::WeakClient;
 use crate::retry::Retry;
-use crate::transport::{CONNECT_TIMEOUT, install_crypto_provider};
+use crate::transport::CONNECT_TIMEOUT;
 
 /// A silent link (a phone that lost its network without a word) is found by pinging.
 const PING_EVERY: Duration = Duration::from_secs(25);
@@ -49,11 +49,16 @@ pub(crate) async fn run(client: WeakClient, remote: Arc<Notify>) {
             return;
         };
         let target = c.live_target().await;
+        let tls = c.tls();
         drop(c);
-        let end = match target {
+        let end = match (target, tls) {
             // Signed out: nothing to listen for until a sign-in; look again later.
-            None => End::Gone,
-            Some((base, token)) => listen(&base, &token, &remote, &mut retry).await,
+            (None, _) => End::Gone,
+            (Some((base, token)), Ok(tls)) => listen(&base, &token, tls, &remote, &mut retry).await,
+            (Some(_), Err(e)) => {
+                tracing::warn!(error = %e, "no TLS configuration for live notices");
+                End::Gone
+            }
         };
         if end == End::Unauthorized {
             // A sync refreshes the access token (or reports that a sign-in is needed).
@@ -64,7 +69,13 @@ pub(crate) async fn run(client: WeakClient, remote: Arc<Notify>) {
 }
 
 /// One connection, until it ends. `retry` starts over once the server accepted it.
-async fn listen(base: &str, token: &str, remote: &Notify, retry: &mut Retry) -> End {
+async fn listen(
+    base: &str,
+    token: &str,
+    tls: Arc<rustls::ClientConfig>,
+    remote: &Notify,
+    retry: &mut Retry,
+) -> End {
     let Some(url) = live_url(base) else {
         return End::Gone;
     };
@@ -76,19 +87,7 @@ async fn listen(base: &str, token: &str, remote: &Notify, retry: &mut Retry) -> 
         return End::Unauthorized;
     };
     request.headers_mut().insert(AUTHORIZATION, auth);
-    let connector = if secure {
-        install_crypto_provider();
-        use rustls_platform_verifier::ConfigVerifierExt;
-        match rustls::ClientConfig::with_platform_verifier() {
-            Ok(config) => Some(Connector::Rustls(Arc::new(config))),
-            Err(e) => {
-                tracing::warn!(error = %e, "no TLS verifier for live notices");
-                return End::Gone;
-            }
-        }
-    } else {
-        None
-    };
+    let connector = secure.then(|| Connector::Rustls(tls));
     let connecting = connect_async_tls_with_config(request, None, false, connector);
     let mut socket = match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
         Ok(Ok((socket, _))) => socket,

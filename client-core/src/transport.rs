@@ -14,6 +14,7 @@ use serde::Deserialize;
 use tokio::sync::OnceCell;
 
 use crate::error::{Error, Result};
+use crate::tls::Trust;
 
 /// Requests and body bytes exchanged with the server since the client was opened.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -70,6 +71,8 @@ struct Counters {
 pub(crate) struct Transport {
     http: OnceCell<reqwest::Client>,
     counters: Arc<Counters>,
+    trust: Trust,
+    tls: std::sync::OnceLock<Arc<rustls::ClientConfig>>,
 }
 
 pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
@@ -109,6 +112,22 @@ pub(crate) fn normalize_base_url(url: &str) -> Result<String> {
 }
 
 impl Transport {
+    pub fn new(trust: Trust) -> Transport {
+        Transport {
+            trust,
+            ..Transport::default()
+        }
+    }
+
+    /// The TLS configuration of HTTPS and of the live-notice socket, made once.
+    pub fn tls(&self) -> Result<Arc<rustls::ClientConfig>> {
+        if let Some(config) = self.tls.get() {
+            return Ok(config.clone());
+        }
+        let config = Arc::new(self.trust.client_config()?);
+        Ok(self.tls.get_or_init(|| config).clone())
+    }
+
     pub fn stats(&self) -> TransferStats {
         TransferStats {
             requests: self.counters.requests.load(Ordering::Relaxed),
@@ -120,8 +139,9 @@ impl Transport {
     async fn http(&self) -> Result<&reqwest::Client> {
         self.http
             .get_or_try_init(|| async {
-                install_crypto_provider();
+                let tls = Arc::unwrap_or_clone(self.tls()?);
                 reqwest::Client::builder()
+                    .use_preconfigured_tls(tls)
                     .connect_timeout(CONNECT_TIMEOUT)
                     .timeout(REQUEST_TIMEOUT)
                     .build()

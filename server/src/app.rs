@@ -23,6 +23,11 @@ pub struct Config {
     pub database: Option<String>,
     /// Lifetime of access tokens.
     pub access_token_ttl_secs: i64,
+    /// How long a refresh token lasts unused (each refresh gives a new one).
+    pub refresh_token_ttl_secs: i64,
+    /// Database connections: PostgreSQL's pool; on SQLite, the read connections kept open
+    /// beside its one writer.
+    pub connections: u32,
     /// Largest sync request body accepted.
     pub max_sync_body_bytes: usize,
     /// Largest JSON request body accepted.
@@ -50,6 +55,8 @@ impl Config {
             data_dir: data_dir.into(),
             database: None,
             access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_secs: onsite_store::repo::accounts::REFRESH_LIFETIME_SECS,
+            connections: 16,
             max_sync_body_bytes: 32 * 1024 * 1024,
             max_json_body_bytes: 1024 * 1024,
             login_per_account_per_minute: 10,
@@ -97,16 +104,17 @@ impl AppState {
     pub fn open(config: Config) -> Result<AppState, OpenError> {
         let (backend, secret): (Arc<dyn Backend>, String) = match &config.database {
             None => {
-                let sqlite = SqliteBackend::open(&config.data_dir)?;
+                let sqlite = SqliteBackend::open(&config.data_dir, config.connections)?;
                 let secret = sqlite.write_blocking(|unit| unit.jwt_secret())?;
                 (Arc::new(sqlite), secret)
             }
             Some(url) => {
                 let url = url.clone();
+                let connections = config.connections;
                 // The PostgreSQL driver blocks on a runtime of its own, which cannot start
                 // inside the server's: open it on a thread of its own.
                 let (pg, secret) = std::thread::spawn(move || {
-                    let pg = PgDatabase::open(&url, Live::default())?;
+                    let pg = PgDatabase::open(&url, connections, Live::default())?;
                     let secret =
                         pg.write_unit(|unit| onsite_store::repo::Accounts::jwt_secret(unit))?;
                     Ok::<_, OpenError>((pg, secret))
@@ -156,11 +164,33 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_on(listener, state, shutdown).await
+}
+
+/// [`serve`] over HTTPS: connections on `listener` after their TLS handshake.
+pub async fn serve_tls(
+    listener: crate::tls::TlsListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_on(listener, state, shutdown).await
+}
+
+async fn serve_on<L>(
+    listener: L,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = std::net::SocketAddr>,
+{
+    use axum::serve::ListenerExt;
     crate::metrics::start();
     let stopping = state.stopping.clone();
     let app = crate::routes::router(state);
+    // `tap_io` gives any listener the peer address as connect info, TLS or not.
     axum::serve(
-        listener,
+        listener.tap_io(|_| {}),
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(async move {

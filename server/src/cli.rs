@@ -4,7 +4,10 @@ use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use crate::{AppState, Config, passwords, serve};
+use crate::settings::{
+    LimitOverrides, LogFormat, Overrides, Settings, TlsOverrides, TokenOverrides,
+};
+use crate::{AppState, Config, passwords, serve, serve_tls};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use onsite_domain::Role;
@@ -17,57 +20,22 @@ use tracing_subscriber::EnvFilter;
     about = "Onsite: offline-first field service server"
 )]
 struct Cli {
+    /// A TOML file of settings (deploy/onsite.toml shows every key): the environment and
+    /// flags override it.
+    #[arg(long, global = true, env = "ONSITE_CONFIG")]
+    config: Option<PathBuf>,
     /// How log lines are written to stderr: `text` for people, `json` (one object a line)
-    /// for a log collector.
-    #[arg(long, global = true, env = "ONSITE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
-    log_format: LogFormat,
+    /// for a log collector [default: text].
+    #[arg(long, global = true, env = "ONSITE_LOG_FORMAT", value_enum)]
+    log_format: Option<LogFormat>,
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum LogFormat {
-    Text,
-    Json,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the server.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "ONSITE_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-        #[command(flatten)]
-        data: DataDir,
-        /// Lifetime of access tokens, in seconds.
-        #[arg(long, env = "ONSITE_ACCESS_TOKEN_TTL", default_value_t = 900)]
-        access_token_ttl: i64,
-        /// Largest sync request accepted, in MiB.
-        #[arg(long, env = "ONSITE_MAX_SYNC_BODY_MB", default_value_t = 32)]
-        max_sync_body_mb: usize,
-        /// A reverse proxy or load balancer in front of the server (an IP address;
-        /// repeatable, or comma-separated in the variable): the client address of its
-        /// requests is read from X-Forwarded-For.
-        #[arg(
-            long = "trusted-proxy",
-            env = "ONSITE_TRUSTED_PROXIES",
-            value_delimiter = ','
-        )]
-        trusted_proxies: Vec<std::net::IpAddr>,
-        /// The company's time zone (an IANA name such as Asia/Shanghai): reports count
-        /// its calendar days and months.
-        #[arg(long, env = "ONSITE_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
-        timezone: onsite_store::report::Tz,
-        /// A file holding the secret that signs access tokens (else ONSITE_JWT_SECRET, else
-        /// the one the database keeps).
-        #[arg(long, env = "ONSITE_JWT_SECRET_FILE")]
-        jwt_secret_file: Option<PathBuf>,
-        /// A file holding the secret used before the current one: its tokens are still
-        /// accepted until they expire (else ONSITE_JWT_PREVIOUS_SECRET).
-        #[arg(long, env = "ONSITE_JWT_PREVIOUS_SECRET_FILE")]
-        jwt_previous_secret_file: Option<PathBuf>,
-    },
+    Serve(ServeArgs),
     /// Write a consistent copy of the database to a new file; the server may be running.
     Backup {
         #[command(flatten)]
@@ -91,13 +59,78 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// The server's configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+/// The settings `serve` takes from the environment and flags (`config show` takes the
+/// same, to show what `serve` would run with).
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "ONSITE_LISTEN")]
+    listen: Option<SocketAddr>,
+    #[command(flatten)]
+    data: DataDir,
+    /// Serve HTTPS: a PEM file of the certificate chain (with --tls-key).
+    #[arg(long, env = "ONSITE_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key, a PEM file (with --tls-cert).
+    #[arg(long, env = "ONSITE_TLS_KEY")]
+    tls_key: Option<PathBuf>,
+    /// Lifetime of access tokens, in seconds [default: 900].
+    #[arg(long, env = "ONSITE_ACCESS_TOKEN_TTL")]
+    access_token_ttl: Option<i64>,
+    /// How long a refresh token lasts unused, in days [default: 30].
+    #[arg(long, env = "ONSITE_REFRESH_TOKEN_DAYS")]
+    refresh_token_days: Option<i64>,
+    /// Largest sync request accepted, in MiB [default: 32].
+    #[arg(long, env = "ONSITE_MAX_SYNC_BODY_MB")]
+    max_sync_body_mb: Option<usize>,
+    /// Largest JSON request accepted, in KiB [default: 1024].
+    #[arg(long, env = "ONSITE_MAX_JSON_BODY_KB")]
+    max_json_body_kb: Option<usize>,
+    /// Sign-in attempts allowed per minute for one account [default: 10].
+    #[arg(long, env = "ONSITE_SIGN_INS_PER_ACCOUNT_PER_MINUTE")]
+    sign_ins_per_account_per_minute: Option<u32>,
+    /// Sign-in attempts allowed per minute from one client address [default: 60]; raise
+    /// it for a fleet behind one carrier address.
+    #[arg(long, env = "ONSITE_SIGN_INS_PER_ADDRESS_PER_MINUTE")]
+    sign_ins_per_address_per_minute: Option<u32>,
+    /// Database connections: PostgreSQL's pool, SQLite's readers kept open [default: 16].
+    #[arg(long, env = "ONSITE_CONNECTIONS")]
+    connections: Option<u32>,
+    /// A reverse proxy or load balancer in front of the server (an IP address;
+    /// repeatable, or comma-separated in the variable): the client address of its
+    /// requests is read from X-Forwarded-For.
+    #[arg(
+        long = "trusted-proxy",
+        env = "ONSITE_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Option<Vec<std::net::IpAddr>>,
+    /// The company's time zone (an IANA name such as Asia/Shanghai): reports count
+    /// its calendar days and months [default: UTC].
+    #[arg(long, env = "ONSITE_TIMEZONE")]
+    timezone: Option<String>,
+    /// A file holding the secret that signs access tokens (else ONSITE_JWT_SECRET, else
+    /// the one the database keeps).
+    #[arg(long, env = "ONSITE_JWT_SECRET_FILE")]
+    jwt_secret_file: Option<PathBuf>,
+    /// A file holding the secret used before the current one: its tokens are still
+    /// accepted until they expire (else ONSITE_JWT_PREVIOUS_SECRET).
+    #[arg(long, env = "ONSITE_JWT_PREVIOUS_SECRET_FILE")]
+    jwt_previous_secret_file: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
 struct DataDir {
-    /// Directory of the embedded database (unused with --database).
-    #[arg(long, env = "ONSITE_DATA_DIR", default_value = "./onsite-data")]
-    data_dir: PathBuf,
+    /// Directory of the embedded database, unused with --database [default: ./onsite-data].
+    #[arg(long, env = "ONSITE_DATA_DIR")]
+    data_dir: Option<PathBuf>,
     /// A PostgreSQL database instead of the embedded one: postgres://user@host:port/db.
     /// Any number of servers may share it.
     #[arg(long, env = "ONSITE_DATABASE_URL")]
@@ -105,31 +138,19 @@ struct DataDir {
 }
 
 impl DataDir {
-    fn config(&self) -> Config {
-        let mut config = Config::new(&self.data_dir);
-        config.database = self.database.clone();
-        config
-    }
-
-    /// Where the data is, for messages (never the URL, which may hold a password).
-    fn describe(&self) -> String {
-        describe(&self.config())
-    }
-
-    /// Backups of the embedded database only: PostgreSQL has its own tools.
-    fn sqlite_only(&self, command: &str) -> anyhow::Result<()> {
-        if self.database.is_some() {
-            bail!(
-                "onsite {command} works on the embedded database; for PostgreSQL use pg_dump and pg_restore (docs/backends.md)"
-            );
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            data_dir: self.data_dir.clone(),
+            database: self.database.clone(),
+            ..Overrides::default()
         }
-        Ok(())
     }
 }
 
 #[derive(Debug, Subcommand)]
 enum AdminCommand {
-    /// Create an account. The password is read from standard input (one line).
+    /// Create an account. The password is asked for on a terminal, else read from standard
+    /// input (one line).
     CreateUser {
         #[command(flatten)]
         data: DataDir,
@@ -143,47 +164,117 @@ enum AdminCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the effective settings (defaults, file, environment and flags of `serve`) as
+    /// TOML, secrets hidden.
+    Show(ServeArgs),
+}
+
+impl Command {
+    /// What this command's environment and flags set.
+    fn overrides(&self) -> Overrides {
+        match self {
+            Command::Serve(ServeArgs {
+                listen,
+                data,
+                tls_cert,
+                tls_key,
+                access_token_ttl,
+                refresh_token_days,
+                max_sync_body_mb,
+                max_json_body_kb,
+                sign_ins_per_account_per_minute,
+                sign_ins_per_address_per_minute,
+                connections,
+                trusted_proxies,
+                timezone,
+                jwt_secret_file,
+                jwt_previous_secret_file,
+            })
+            | Command::Config {
+                command:
+                    ConfigCommand::Show(ServeArgs {
+                        listen,
+                        data,
+                        tls_cert,
+                        tls_key,
+                        access_token_ttl,
+                        refresh_token_days,
+                        max_sync_body_mb,
+                        max_json_body_kb,
+                        sign_ins_per_account_per_minute,
+                        sign_ins_per_address_per_minute,
+                        connections,
+                        trusted_proxies,
+                        timezone,
+                        jwt_secret_file,
+                        jwt_previous_secret_file,
+                    }),
+            } => Overrides {
+                listen: *listen,
+                timezone: timezone.clone(),
+                trusted_proxies: trusted_proxies.clone(),
+                connections: *connections,
+                tls: TlsOverrides {
+                    cert: tls_cert.clone(),
+                    key: tls_key.clone(),
+                },
+                tokens: TokenOverrides {
+                    access_ttl_secs: *access_token_ttl,
+                    refresh_ttl_days: *refresh_token_days,
+                    jwt_secret_file: jwt_secret_file.clone(),
+                    jwt_previous_secret_file: jwt_previous_secret_file.clone(),
+                },
+                limits: LimitOverrides {
+                    max_sync_body_mb: *max_sync_body_mb,
+                    max_json_body_kb: *max_json_body_kb,
+                    sign_ins_per_account_per_minute: *sign_ins_per_account_per_minute,
+                    sign_ins_per_address_per_minute: *sign_ins_per_address_per_minute,
+                },
+                ..data.overrides()
+            },
+            Command::Backup { data, .. }
+            | Command::Restore { data, .. }
+            | Command::Admin {
+                command: AdminCommand::CreateUser { data, .. },
+            } => data.overrides(),
+        }
+    }
+}
+
 /// Parses the command line and runs it.
 pub fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    let overrides = Overrides {
+        log_format: cli.log_format,
+        ..cli.command.overrides()
+    };
+    let settings = Settings::load(cli.config.as_deref(), &overrides)?;
     let logs = tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_env("ONSITE_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr);
-    match cli.log_format {
+    match settings.log_format {
         LogFormat::Text => logs.init(),
         LogFormat::Json => logs.json().init(),
     }
+    let config = settings.config()?;
     match cli.command {
-        Command::Serve {
-            listen,
-            data,
-            access_token_ttl,
-            max_sync_body_mb,
-            trusted_proxies,
-            timezone,
-            jwt_secret_file,
-            jwt_previous_secret_file,
-        } => {
-            let mut config = data.config();
-            config.access_token_ttl_secs = access_token_ttl;
-            config.max_sync_body_bytes = max_sync_body_mb * 1024 * 1024;
-            config.trusted_proxies = trusted_proxies;
-            config.timezone = timezone;
-            config.jwt_secret = secret("ONSITE_JWT_SECRET", jwt_secret_file)?;
-            config.jwt_previous_secret =
-                secret("ONSITE_JWT_PREVIOUS_SECRET", jwt_previous_secret_file)?;
-            run_server(listen, config)
+        Command::Serve(_) => run_server(&settings, config),
+        Command::Config { .. } => {
+            print!("{}", settings.show()?);
+            Ok(())
         }
-        Command::Backup { data, to } => {
-            data.sqlite_only("backup")?;
-            onsite_store_sqlite::backup::backup(&data.data_dir, &to)
-                .with_context(|| format!("backing up {}", data.data_dir.display()))?;
+        Command::Backup { to, .. } => {
+            sqlite_only(&config, "backup")?;
+            onsite_store_sqlite::backup::backup(&config.data_dir, &to)
+                .with_context(|| format!("backing up {}", config.data_dir.display()))?;
             println!("{}", serde_json::json!({"backup": to}));
             Ok(())
         }
-        Command::Restore { data, from } => match (&data.database, from) {
+        Command::Restore { from, .. } => match (&config.database, from) {
             (Some(url), None) => {
                 let marked = onsite_store_postgres::restore::mark_restored(url)
                     .context("marking the PostgreSQL database restored")?;
@@ -197,7 +288,7 @@ pub fn main() -> anyhow::Result<()> {
                 "restore a PostgreSQL dump with pg_restore, then run `onsite restore --database URL` without --from"
             ),
             (None, Some(from)) => {
-                let restored = onsite_store_sqlite::backup::restore(&data.data_dir, &from)
+                let restored = onsite_store_sqlite::backup::restore(&config.data_dir, &from)
                     .with_context(|| format!("restoring {}", from.display()))?;
                 println!("{}", serde_json::to_string(&restored)?);
                 Ok(())
@@ -207,10 +298,10 @@ pub fn main() -> anyhow::Result<()> {
         Command::Admin {
             command:
                 AdminCommand::CreateUser {
-                    data,
                     username,
                     role,
                     display_name,
+                    ..
                 },
         } => {
             let Some(role) = Role::parse(&role) else {
@@ -220,8 +311,8 @@ pub fn main() -> anyhow::Result<()> {
             let password = password.as_str();
             let display_name = display_name.unwrap_or_else(|| username.clone());
             let new = passwords::new_account(&username, &display_name, role, password)?;
-            let state = AppState::open(data.config())
-                .with_context(|| format!("opening {}", data.describe()))?;
+            let data = describe(&config);
+            let state = AppState::open(config).with_context(|| format!("opening {data}"))?;
             let runtime = tokio::runtime::Runtime::new()?;
             let account = runtime.block_on(
                 state
@@ -232,6 +323,16 @@ pub fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Backups of the embedded database only: PostgreSQL has its own tools.
+fn sqlite_only(config: &Config, command: &str) -> anyhow::Result<()> {
+    if config.database.is_some() {
+        bail!(
+            "onsite {command} works on the embedded database; for PostgreSQL use pg_dump and pg_restore (docs/backends.md)"
+        );
+    }
+    Ok(())
 }
 
 /// On first start, `ONSITE_ADMIN_USERNAME` and `ONSITE_ADMIN_PASSWORD` create the first
@@ -269,7 +370,12 @@ fn describe(config: &Config) -> String {
     }
 }
 
-fn run_server(listen: SocketAddr, config: Config) -> anyhow::Result<()> {
+fn run_server(settings: &Settings, config: Config) -> anyhow::Result<()> {
+    let listen = settings.listen;
+    let tls = match (&settings.tls.cert, &settings.tls.key) {
+        (Some(cert), Some(key)) => Some(crate::tls::acceptor(cert, key)?),
+        _ => None,
+    };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let data = describe(&config);
@@ -279,38 +385,20 @@ fn run_server(listen: SocketAddr, config: Config) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("listening on {listen}"))?;
         let addr = listener.local_addr()?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
         // Tools that start the server on port 0 read the real address from this line.
-        println!("onsite listening on http://{addr}");
-        tracing::info!(%addr, %data, "onsite serving");
-        serve(listener, state, stop_requested()).await?;
+        println!("onsite listening on {scheme}://{addr}");
+        tracing::info!(%addr, %data, scheme, "onsite serving");
+        match tls {
+            Some(acceptor) => {
+                let listener = crate::tls::listener(listener, acceptor);
+                serve_tls(listener, state, stop_requested()).await?;
+            }
+            None => serve(listener, state, stop_requested()).await?,
+        }
         tracing::info!("onsite stopped");
         Ok(())
     })
-}
-
-fn parse_zone(name: &str) -> Result<onsite_store::report::Tz, String> {
-    name.parse()
-        .map_err(|_| format!("{name:?} is not a time zone name (e.g. Asia/Shanghai, UTC)"))
-}
-
-/// A signing secret from its file, else from the environment variable `var` (never a
-/// flag: the command line is visible to every user of the machine).
-fn secret(var: &str, file: Option<PathBuf>) -> anyhow::Result<Option<String>> {
-    let secret = match file {
-        Some(path) => Some(
-            std::fs::read_to_string(&path)
-                .with_context(|| format!("reading the secret in {}", path.display()))?
-                .trim_end_matches(['\r', '\n'])
-                .to_string(),
-        ),
-        None => std::env::var(var).ok(),
-    };
-    if let Some(s) = &secret
-        && s.len() < 32
-    {
-        bail!("a signing secret must be at least 32 bytes (from {var} or its file)");
-    }
-    Ok(secret)
 }
 
 /// The new account's password: asked for, twice and without echo, on a terminal; else the

@@ -26,5 +26,7 @@ pub mod openapi;
 pub mod passwords;
 pub mod ratelimit;
 pub mod routes;
+pub mod settings;
+pub mod tls;
 
-pub use app::{AppState, Config, serve};
+pub use app::{AppState, Config, serve, serve_tls};

@@ -128,15 +128,20 @@ impl PgDatabase {
     /// Connects to `url` (`postgres://user@host:port/db`), brings the schema up to date,
     /// gives a new database its epoch and signing secret, and starts listening for the
     /// notices of every server, published to `live`.
-    pub fn open(url: &str, live: Live) -> Result<PgDatabase, PgError> {
-        PgDatabase::open_config(url.parse()?, live)
+    /// The pool holds up to `connections` connections.
+    pub fn open(url: &str, connections: u32, live: Live) -> Result<PgDatabase, PgError> {
+        PgDatabase::open_config(url.parse()?, connections, live)
     }
 
     /// [`PgDatabase::open`] with a parsed configuration.
-    pub fn open_config(config: postgres::Config, live: Live) -> Result<PgDatabase, PgError> {
+    pub fn open_config(
+        config: postgres::Config,
+        connections: u32,
+        live: Live,
+    ) -> Result<PgDatabase, PgError> {
         let manager = PostgresConnectionManager::new(config.clone(), NoTls);
         let pool = r2d2::Pool::builder()
-            .max_size(16)
+            .max_size(connections.max(1))
             // Connections open as they are needed, not all at start.
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))

@@ -19,10 +19,11 @@ pub struct SqliteBackend {
 }
 
 impl SqliteBackend {
-    /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
-    pub fn open(data_dir: &Path) -> Result<SqliteBackend, DbError> {
+    /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date;
+    /// up to `readers` read connections are kept open beside the writer.
+    pub fn open(data_dir: &Path, readers: u32) -> Result<SqliteBackend, DbError> {
         Ok(SqliteBackend {
-            db: Db::open(data_dir)?,
+            db: Db::open(data_dir, readers)?,
             live: Live::default(),
         })
     }

@@ -38,6 +38,8 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// How many idle readers are kept open.
+    keep_readers: usize,
 }
 
 impl std::fmt::Debug for Db {
@@ -59,7 +61,8 @@ fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
 
 impl Db {
     /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
-    pub fn open(data_dir: &Path) -> Result<Db, DbError> {
+    /// Up to `readers` idle read connections are kept open for the next reads.
+    pub fn open(data_dir: &Path, readers: u32) -> Result<Db, DbError> {
         std::fs::create_dir_all(data_dir).map_err(|source| DbError::DataDir {
             path: data_dir.to_path_buf(),
             source,
@@ -75,6 +78,7 @@ impl Db {
                 path,
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
+                keep_readers: readers as usize,
             }),
         })
     }
@@ -170,7 +174,7 @@ impl Db {
             .readers
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if pool.len() < 8 {
+        if pool.len() < self.inner.keep_readers {
             pool.push(conn);
         }
     }
@@ -254,7 +258,7 @@ mod tests {
 
     fn open() -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(dir.path()).unwrap();
+        let db = Db::open(dir.path(), 4).unwrap();
         (dir, db)
     }
 

@@ -8,8 +8,6 @@ use sha2::{Digest, Sha256};
 
 pub use onsite_store::repo::accounts::{DeviceInfo, DeviceState, Refresh, WipeContact};
 
-pub const REFRESH_TTL_SECS: i64 = 60 * 60 * 24 * 30;
-
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
@@ -65,6 +63,7 @@ pub fn issue_refresh(
     user_id: &str,
     device_id: &str,
     family: Option<&str>,
+    lifetime_secs: i64,
 ) -> Result<String, rusqlite::Error> {
     let token = random_token();
     let family = family.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
@@ -77,13 +76,17 @@ pub fn issue_refresh(
             user_id,
             device_id,
             now(),
-            now() + REFRESH_TTL_SECS
+            now() + lifetime_secs
         ],
     )?;
     Ok(token)
 }
 
-pub fn rotate(conn: &mut Connection, token: &str) -> Result<Refresh, rusqlite::Error> {
+pub fn rotate(
+    conn: &mut Connection,
+    token: &str,
+    lifetime_secs: i64,
+) -> Result<Refresh, rusqlite::Error> {
     let tx = conn.savepoint()?;
     let row = tx
         .query_row(
@@ -120,7 +123,7 @@ pub fn rotate(conn: &mut Connection, token: &str) -> Result<Refresh, rusqlite::E
         "UPDATE refresh_tokens SET used_at = ?2 WHERE hash = ?1",
         params![token_hash(token), now()],
     )?;
-    let next = issue_refresh(&tx, &user_id, &device_id, Some(&family))?;
+    let next = issue_refresh(&tx, &user_id, &device_id, Some(&family), lifetime_secs)?;
     tx.commit()?;
     Ok(Refresh::Rotated {
         user_id,

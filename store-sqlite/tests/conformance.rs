@@ -7,7 +7,7 @@ use onsite_store_sqlite::SqliteBackend;
 
 async fn fresh() -> Option<(Arc<dyn Backend>, tempfile::TempDir)> {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let backend = SqliteBackend::open(dir.path()).expect("a new SQLite database");
+    let backend = SqliteBackend::open(dir.path(), 4).expect("a new SQLite database");
     Some((Arc::new(backend), dir))
 }
 

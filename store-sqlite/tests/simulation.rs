@@ -73,7 +73,7 @@ impl SqliteServer {
     }
 
     fn open(data_dir: &Path) -> Result<SqliteBackend, String> {
-        SqliteBackend::open(data_dir).map_err(|e| text("opening the database", e))
+        SqliteBackend::open(data_dir, 4).map_err(|e| text("opening the database", e))
     }
 
     fn backend(&self) -> Result<&SqliteBackend, StoreError> {

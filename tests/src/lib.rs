@@ -10,6 +10,7 @@ pub mod office;
 pub mod proxy;
 pub mod raw;
 pub mod sqlite_file;
+pub mod tls;
 
 use std::future::Future;
 use std::io::{BufRead, BufReader};
@@ -45,6 +46,8 @@ pub struct TestServer {
     dir: TempDir,
     running: Option<(oneshot::Sender<()>, JoinHandle<std::io::Result<()>>)>,
     http: reqwest::Client,
+    /// HTTPS with a test CA's certificate ([`TestServer::start_tls`]).
+    tls: Option<tokio_rustls::TlsAcceptor>,
     /// Last: dropped after the server was told to stop (and after every server beside it).
     database: Arc<TestDatabase>,
 }
@@ -69,7 +72,19 @@ impl TestServer {
         let mut config = Config::new(dir.path());
         config.database = database.url();
         adjust(&mut config);
-        Self::serve_on(dir, config, database).await
+        Self::serve_on(dir, config, database, None).await
+    }
+
+    /// A server on HTTPS with the certificate of `ca`; its own calls trust `ca`.
+    pub async fn start_tls(ca: &tls::TestCa) -> anyhow::Result<TestServer> {
+        let dir = tempfile::tempdir()?;
+        let database = Arc::new(TestDatabase::create()?);
+        let mut config = Config::new(dir.path());
+        config.database = database.url();
+        let acceptor = onsite_server::tls::acceptor(&ca.cert, &ca.key)?;
+        let mut server = Self::serve_on(dir, config, database, Some(acceptor)).await?;
+        server.http = ca.http()?;
+        Ok(server)
     }
 
     /// A second server on this one's PostgreSQL database, with a data directory of its
@@ -81,13 +96,14 @@ impl TestServer {
         let dir = tempfile::tempdir()?;
         let mut config = self.config.clone();
         config.data_dir = dir.path().to_path_buf();
-        Self::serve_on(dir, config, self.database.clone()).await
+        Self::serve_on(dir, config, self.database.clone(), self.tls.clone()).await
     }
 
     async fn serve_on(
         dir: TempDir,
         config: Config,
         database: Arc<TestDatabase>,
+        tls: Option<tokio_rustls::TlsAcceptor>,
     ) -> anyhow::Result<TestServer> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -97,6 +113,7 @@ impl TestServer {
             dir,
             running: None,
             http: http(),
+            tls,
             database,
         };
         server.spawn(listener)?;
@@ -106,15 +123,23 @@ impl TestServer {
     fn spawn(&mut self, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
         let state = AppState::open(self.config.clone())?;
         let (tx, rx) = oneshot::channel();
-        let task = tokio::spawn(onsite_server::serve(listener, state, async {
+        let stopped = async {
             let _ = rx.await;
-        }));
+        };
+        let task = match &self.tls {
+            Some(acceptor) => {
+                let listener = onsite_server::tls::listener(listener, acceptor.clone());
+                tokio::spawn(onsite_server::serve_tls(listener, state, stopped))
+            }
+            None => tokio::spawn(onsite_server::serve(listener, state, stopped)),
+        };
         self.running = Some((tx, task));
         Ok(())
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -364,6 +389,8 @@ fn wait_for<T: Send + 'static>(
 
 /// The `onsite` command running as its own process, for crash tests.
 pub struct ServerProcess {
+    /// `http` or `https`, as the server announced.
+    pub scheme: String,
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
     child: Child,
@@ -391,10 +418,22 @@ impl ServerProcess {
         database: Option<&str>,
         listen: &str,
     ) -> anyhow::Result<ServerProcess> {
+        Self::start_with_args(binary, data_dir, database, listen, &[])
+    }
+
+    /// [`ServerProcess::start_on`] with more arguments for `onsite serve`.
+    pub fn start_with_args(
+        binary: &Path,
+        data_dir: &Path,
+        database: Option<&str>,
+        listen: &str,
+        args: &[&std::ffi::OsStr],
+    ) -> anyhow::Result<ServerProcess> {
         let mut command = Command::new(binary);
         command
             .args(["serve", "--listen", listen, "--data-dir"])
-            .arg(data_dir);
+            .arg(data_dir)
+            .args(args);
         if let Some(url) = database {
             command.args(["--database", url]);
         }
@@ -407,12 +446,15 @@ impl ServerProcess {
         let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line)?;
-        let addr = line
+        let (scheme, addr) = line
             .trim()
-            .strip_prefix("onsite listening on http://")
-            .ok_or_else(|| anyhow!("unexpected first line from the server: {line:?}"))?
-            .parse()?;
+            .strip_prefix("onsite listening on ")
+            .and_then(|url| url.split_once("://"))
+            .ok_or_else(|| anyhow!("unexpected first line from the server: {line:?}"))?;
+        let scheme = scheme.to_string();
+        let addr = addr.parse()?;
         Ok(ServerProcess {
+            scheme,
             addr,
             data_dir: data_dir.to_path_buf(),
             child,
@@ -420,7 +462,7 @@ impl ServerProcess {
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// SIGTERM, as systemd or a container runtime stops a service; waits up to `within`

@@ -35,6 +35,29 @@ impl OnsiteClient {
         }))
     }
 
+    /// [`OnsiteClient::open`], checking server certificates against the authorities in
+    /// `trusted_roots_pem` (PEM; a company's own CA) beside the usual ones. `bundled_roots`:
+    /// the roots compiled into the library instead of the platform's verifier (always so on
+    /// Android).
+    #[uniffi::constructor]
+    pub fn open_with_trust(
+        data_dir: String,
+        trusted_roots_pem: Option<String>,
+        bundled_roots: bool,
+    ) -> Result<Arc<Self>> {
+        let extra_roots = match trusted_roots_pem {
+            Some(pem) => onsite_client::Trust::parse_roots(&pem)?,
+            None => Vec::new(),
+        };
+        let trust = onsite_client::Trust {
+            extra_roots,
+            bundled_roots,
+        };
+        Ok(Arc::new(OnsiteClient {
+            client: Client::open_with_trust(data_dir, trust)?,
+        }))
+    }
+
     /// This device's id, made on first open.
     pub fn device_id(&self) -> String {
         self.client.device_id().to_string()

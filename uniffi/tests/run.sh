@@ -25,6 +25,8 @@ echo "== onsite-ffi: library and bindings"
 uniffi/generate.sh "$bindings"
 # generate.sh built the whole workspace, the `onsite` server included.
 export ONSITE_BIN="$target_dir/debug/onsite"
+# The HTTPS tests of both suites make their own CA with it.
+export ONSITE_TEST_CA_SCRIPT="$root/uniffi/tests/make-test-ca.sh"
 
 echo "== onsite-ffi: Swift bindings (generated only)"
 for f in onsite.swift onsiteFFI.h onsiteFFI.modulemap; do

@@ -119,6 +119,7 @@ pub async fn login(
         .ok_or_else(invalid)?;
     // The session is made only on the credentials that were checked: a password reset or a
     // disable that came in between refuses it.
+    let lifetime = state.config.refresh_token_ttl_secs;
     let (account, refresh) = state
         .backend
         .write(move |unit| {
@@ -139,7 +140,7 @@ pub async fn login(
                 ));
             }
             unit.touch_device(&account.id, &device)?;
-            let refresh = unit.issue_refresh(&account.id, &device)?;
+            let refresh = unit.issue_refresh(&account.id, &device, lifetime)?;
             Ok::<_, ApiError>((account, refresh))
         })
         .await?;
@@ -171,6 +172,7 @@ pub async fn refresh(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<RefreshRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
+    let lifetime = state.config.refresh_token_ttl_secs;
     let (account, device_id, token) = state
         .backend
         .write(move |unit| {
@@ -182,7 +184,7 @@ pub async fn refresh(
                 Some(WipeContact::Wipe) => return Err(device_wiped()),
                 None => {}
             }
-            let (user_id, device_id, token) = match unit.rotate_refresh(&req.refresh_token)? {
+            let (user_id, device_id, token) = match unit.rotate_refresh(&req.refresh_token, lifetime)? {
                 Refresh::Rotated {
                     user_id,
                     device_id,

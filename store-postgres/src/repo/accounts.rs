@@ -15,10 +15,6 @@ use postgres::Row;
 use crate::store::meta;
 use crate::unit::{PgUnit, pg_err};
 
-/// How long a refresh token lasts unused: the same as on SQLite
-/// (`onsite_store_sqlite::sessions::REFRESH_TTL_SECS`).
-const REFRESH_TTL_SECS: i64 = 60 * 60 * 24 * 30;
-
 /// The token's stored key, as SQL over parameter `$n`.
 macro_rules! token_hash {
     ($n:literal) => {
@@ -77,6 +73,7 @@ impl PgUnit<'_, '_> {
         user_id: &str,
         device_id: &str,
         family: &str,
+        lifetime_secs: i64,
     ) -> Result<String, StoreError> {
         let token = random_token();
         let now = now();
@@ -88,7 +85,7 @@ impl PgUnit<'_, '_> {
                     token_hash!(1),
                     ", $2, $3, $4, $5, $6)"
                 ),
-                &[&token, &family, &user_id, &device_id, &now, &(now + REFRESH_TTL_SECS)],
+                &[&token, &family, &user_id, &device_id, &now, &(now + lifetime_secs)],
             )
             .map_err(pg_err)?;
         Ok(token)
@@ -248,12 +245,17 @@ impl Accounts for PgUnit<'_, '_> {
         Ok(())
     }
 
-    fn issue_refresh(&mut self, user_id: &str, device_id: &str) -> Result<String, StoreError> {
+    fn issue_refresh(
+        &mut self,
+        user_id: &str,
+        device_id: &str,
+        lifetime_secs: i64,
+    ) -> Result<String, StoreError> {
         let family = uuid::Uuid::new_v4().to_string();
-        self.insert_refresh(user_id, device_id, &family)
+        self.insert_refresh(user_id, device_id, &family, lifetime_secs)
     }
 
-    fn rotate_refresh(&mut self, token: &str) -> Result<Refresh, StoreError> {
+    fn rotate_refresh(&mut self, token: &str, lifetime_secs: i64) -> Result<Refresh, StoreError> {
         // The unit's transaction holds the writers' lock: no other rotation of this token
         // runs between the check and the update.
         let row = self
@@ -306,7 +308,7 @@ impl Accounts for PgUnit<'_, '_> {
                 &[&token, &now()],
             )
             .map_err(pg_err)?;
-        let next = self.insert_refresh(&user_id, &device_id, &family)?;
+        let next = self.insert_refresh(&user_id, &device_id, &family, lifetime_secs)?;
         Ok(Refresh::Rotated {
             user_id,
             device_id,

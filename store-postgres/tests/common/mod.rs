@@ -47,7 +47,7 @@ impl TestDb {
 
     /// One more server on this database: its own pool, listener and live channel.
     pub fn server(&self) -> PgDatabase {
-        PgDatabase::open_config(self.config.clone(), Live::default()).unwrap()
+        PgDatabase::open_config(self.config.clone(), 16, Live::default()).unwrap()
     }
 }
 

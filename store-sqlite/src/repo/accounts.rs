@@ -81,12 +81,18 @@ impl Accounts for SqliteUnit<'_> {
         sessions::touch_device(self.conn(), user_id, device_id).map_err(db_err)
     }
 
-    fn issue_refresh(&mut self, user_id: &str, device_id: &str) -> Result<String, StoreError> {
-        sessions::issue_refresh(self.conn(), user_id, device_id, None).map_err(db_err)
+    fn issue_refresh(
+        &mut self,
+        user_id: &str,
+        device_id: &str,
+        lifetime_secs: i64,
+    ) -> Result<String, StoreError> {
+        sessions::issue_refresh(self.conn(), user_id, device_id, None, lifetime_secs)
+            .map_err(db_err)
     }
 
-    fn rotate_refresh(&mut self, token: &str) -> Result<Refresh, StoreError> {
-        sessions::rotate(self.conn(), token).map_err(db_err)
+    fn rotate_refresh(&mut self, token: &str, lifetime_secs: i64) -> Result<Refresh, StoreError> {
+        sessions::rotate(self.conn(), token, lifetime_secs).map_err(db_err)
     }
 
     fn wipe_contact(&mut self, token: &str) -> Result<Option<WipeContact>, StoreError> {

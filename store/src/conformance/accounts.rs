@@ -11,8 +11,10 @@ use onsite_domain::Role;
 use crate::RepoError;
 use crate::repo::accounts::{
     Account, Accounts, Admission, AttemptLimit, Credentials, DeviceInfo, DeviceState, NewAccount,
-    Refresh, WipeContact,
+    REFRESH_LIFETIME_SECS, Refresh, WipeContact,
 };
+
+const LIFETIME: i64 = REFRESH_LIFETIME_SECS;
 
 fn new(username: &str, role: Role) -> NewAccount {
     NewAccount {
@@ -37,7 +39,7 @@ fn next_second() {
 }
 
 fn rotated<U: Accounts + ?Sized>(unit: &mut U, token: &str) -> String {
-    match unit.rotate_refresh(token).unwrap() {
+    match unit.rotate_refresh(token, LIFETIME).unwrap() {
         Refresh::Rotated { token, .. } => token,
         other => panic!("a good token rotates, got {other:?}"),
     }
@@ -270,10 +272,10 @@ pub fn a_disabled_account_is_still_found_and_a_disabled_admin_still_counts<U: Ac
     assert!(!unit.set_disabled("nobody", true).unwrap());
 
     // Sessions are ended by `revoke_sessions`, not by disabling.
-    let token = unit.issue_refresh(&wang.id, "phone").unwrap();
+    let token = unit.issue_refresh(&wang.id, "phone", LIFETIME).unwrap();
     assert!(unit.set_disabled(&wang.id, true).unwrap());
     assert!(matches!(
-        unit.rotate_refresh(&token).unwrap(),
+        unit.rotate_refresh(&token, LIFETIME).unwrap(),
         Refresh::Rotated { .. }
     ));
 }
@@ -282,9 +284,9 @@ pub fn deleting_an_account_takes_its_devices_and_tokens<U: Accounts + ?Sized>(un
     let li = create(unit, "li", Role::Admin);
     let wang = create(unit, "wang", Role::Technician);
     unit.touch_device(&li.id, "phone").unwrap();
-    let li_token = unit.issue_refresh(&li.id, "phone").unwrap();
+    let li_token = unit.issue_refresh(&li.id, "phone", LIFETIME).unwrap();
     unit.touch_device(&wang.id, "phone").unwrap();
-    let wang_token = unit.issue_refresh(&wang.id, "phone").unwrap();
+    let wang_token = unit.issue_refresh(&wang.id, "phone", LIFETIME).unwrap();
 
     assert!(unit.delete_account(&li.id).unwrap());
     assert_eq!(unit.account(&li.id).unwrap(), None);
@@ -296,7 +298,10 @@ pub fn deleting_an_account_takes_its_devices_and_tokens<U: Accounts + ?Sized>(un
         unit.device_state(&li.id, "phone").unwrap(),
         DeviceState::default()
     );
-    assert_eq!(unit.rotate_refresh(&li_token).unwrap(), Refresh::Invalid);
+    assert_eq!(
+        unit.rotate_refresh(&li_token, LIFETIME).unwrap(),
+        Refresh::Invalid
+    );
     assert!(!unit.logout(&li_token).unwrap(), "the token is gone");
     assert!(!unit.delete_account(&li.id).unwrap());
     assert!(!unit.delete_account("nobody").unwrap());
@@ -307,7 +312,7 @@ pub fn deleting_an_account_takes_its_devices_and_tokens<U: Accounts + ?Sized>(un
         vec![summary("phone", 1, false, false)]
     );
     assert!(matches!(
-        unit.rotate_refresh(&wang_token).unwrap(),
+        unit.rotate_refresh(&wang_token, LIFETIME).unwrap(),
         Refresh::Rotated { .. }
     ));
 
@@ -329,14 +334,14 @@ pub fn a_refresh_token_works_once_and_its_reuse_ends_the_sign_in<U: Accounts + ?
 ) {
     let wang = create(unit, "wang", Role::Technician);
     unit.touch_device(&wang.id, "phone").unwrap();
-    let first = unit.issue_refresh(&wang.id, "phone").unwrap();
-    let other = unit.issue_refresh(&wang.id, "phone").unwrap();
+    let first = unit.issue_refresh(&wang.id, "phone", LIFETIME).unwrap();
+    let other = unit.issue_refresh(&wang.id, "phone", LIFETIME).unwrap();
     assert_ne!(first, other);
     let Refresh::Rotated {
         user_id,
         device_id,
         token: second,
-    } = unit.rotate_refresh(&first).unwrap()
+    } = unit.rotate_refresh(&first, LIFETIME).unwrap()
     else {
         panic!("a fresh token rotates");
     };
@@ -353,11 +358,23 @@ pub fn a_refresh_token_works_once_and_its_reuse_ends_the_sign_in<U: Accounts + ?
     );
 
     // The second token used again: the whole family ends, its newest token too.
-    assert_eq!(unit.rotate_refresh(&second).unwrap(), Refresh::Reused);
-    assert_eq!(unit.rotate_refresh(&third).unwrap(), Refresh::Invalid);
-    assert_eq!(unit.rotate_refresh(&first).unwrap(), Refresh::Reused);
-    assert_eq!(unit.rotate_refresh("unknown").unwrap(), Refresh::Invalid);
-    assert_eq!(unit.rotate_refresh("").unwrap(), Refresh::Invalid);
+    assert_eq!(
+        unit.rotate_refresh(&second, LIFETIME).unwrap(),
+        Refresh::Reused
+    );
+    assert_eq!(
+        unit.rotate_refresh(&third, LIFETIME).unwrap(),
+        Refresh::Invalid
+    );
+    assert_eq!(
+        unit.rotate_refresh(&first, LIFETIME).unwrap(),
+        Refresh::Reused
+    );
+    assert_eq!(
+        unit.rotate_refresh("unknown", LIFETIME).unwrap(),
+        Refresh::Invalid
+    );
+    assert_eq!(unit.rotate_refresh("", LIFETIME).unwrap(), Refresh::Invalid);
     assert_eq!(
         device_summary(unit, &wang.id),
         vec![summary("phone", 1, false, false)]
@@ -366,7 +383,7 @@ pub fn a_refresh_token_works_once_and_its_reuse_ends_the_sign_in<U: Accounts + ?
     // The other sign-in on the same device goes on.
     let Refresh::Rotated {
         user_id, device_id, ..
-    } = unit.rotate_refresh(&other).unwrap()
+    } = unit.rotate_refresh(&other, LIFETIME).unwrap()
     else {
         panic!("another family is untouched");
     };
@@ -376,11 +393,33 @@ pub fn a_refresh_token_works_once_and_its_reuse_ends_the_sign_in<U: Accounts + ?
     );
 }
 
+/// The lifetime is the caller's (the server's setting), for the first token of a sign-in and
+/// for each one a rotation gives.
+pub fn a_refresh_token_lasts_the_lifetime_it_was_given<U: Accounts + ?Sized>(unit: &mut U) {
+    let wang = create(unit, "wang", Role::Technician);
+    unit.touch_device(&wang.id, "phone").unwrap();
+    let lapsed = unit.issue_refresh(&wang.id, "phone", 0).unwrap();
+    assert_eq!(
+        unit.rotate_refresh(&lapsed, LIFETIME).unwrap(),
+        Refresh::Invalid,
+        "a token given no lifetime has expired"
+    );
+    let token = unit.issue_refresh(&wang.id, "phone", LIFETIME).unwrap();
+    let Refresh::Rotated { token: next, .. } = unit.rotate_refresh(&token, 0).unwrap() else {
+        panic!("a token within its lifetime rotates");
+    };
+    assert_eq!(
+        unit.rotate_refresh(&next, LIFETIME).unwrap(),
+        Refresh::Invalid,
+        "the next token has the lifetime its rotation gave"
+    );
+}
+
 pub fn a_device_revoked_for_a_wipe_gets_one_final_upload<U: Accounts + ?Sized>(unit: &mut U) {
     let wang = create(unit, "wang", Role::Technician);
     unit.touch_device(&wang.id, "phone").unwrap();
-    let token = unit.issue_refresh(&wang.id, "phone").unwrap();
-    let spent = unit.issue_refresh(&wang.id, "phone").unwrap();
+    let token = unit.issue_refresh(&wang.id, "phone", LIFETIME).unwrap();
+    let spent = unit.issue_refresh(&wang.id, "phone", LIFETIME).unwrap();
     let newest = rotated(unit, &spent);
     assert_eq!(unit.wipe_contact(&token).unwrap(), None);
     assert_eq!(unit.wipe_contact("unknown").unwrap(), None);
@@ -392,7 +431,10 @@ pub fn a_device_revoked_for_a_wipe_gets_one_final_upload<U: Accounts + ?Sized>(u
         DeviceState::default()
     );
     // Revoked: a plain refresh is refused, the wipe contact is what the device gets.
-    assert_eq!(unit.rotate_refresh(&newest).unwrap(), Refresh::Invalid);
+    assert_eq!(
+        unit.rotate_refresh(&newest, LIFETIME).unwrap(),
+        Refresh::Invalid
+    );
     assert_eq!(
         unit.wipe_contact(&token).unwrap(),
         Some(WipeContact::FinalUpload {
@@ -430,9 +472,9 @@ pub fn a_device_revoked_without_a_wipe_gets_no_upload<U: Accounts + ?Sized>(unit
     unit.touch_device(&wang.id, "phone").unwrap();
     unit.touch_device(&wang.id, "tablet").unwrap();
     unit.touch_device(&li.id, "phone").unwrap();
-    let phone = unit.issue_refresh(&wang.id, "phone").unwrap();
-    let tablet = unit.issue_refresh(&wang.id, "tablet").unwrap();
-    let li_phone = unit.issue_refresh(&li.id, "phone").unwrap();
+    let phone = unit.issue_refresh(&wang.id, "phone", LIFETIME).unwrap();
+    let tablet = unit.issue_refresh(&wang.id, "tablet", LIFETIME).unwrap();
+    let li_phone = unit.issue_refresh(&li.id, "phone", LIFETIME).unwrap();
 
     assert!(unit.revoke_device(&wang.id, "phone", false).unwrap());
     assert_eq!(
@@ -440,7 +482,10 @@ pub fn a_device_revoked_without_a_wipe_gets_no_upload<U: Accounts + ?Sized>(unit
         revoked(false)
     );
     assert_eq!(unit.wipe_contact(&phone).unwrap(), None);
-    assert_eq!(unit.rotate_refresh(&phone).unwrap(), Refresh::Invalid);
+    assert_eq!(
+        unit.rotate_refresh(&phone, LIFETIME).unwrap(),
+        Refresh::Invalid
+    );
     // Only that device of that account.
     assert_eq!(
         unit.device_state(&wang.id, "tablet").unwrap(),
@@ -473,7 +518,7 @@ pub fn a_device_revoked_without_a_wipe_gets_no_upload<U: Accounts + ?Sized>(unit
 pub fn revoking_an_unseen_device_ends_its_tokens_all_the_same<U: Accounts + ?Sized>(unit: &mut U) {
     let wang = create(unit, "wang", Role::Technician);
     // A token for a device never touched: no device row, but the token is the device's.
-    let token = unit.issue_refresh(&wang.id, "phone").unwrap();
+    let token = unit.issue_refresh(&wang.id, "phone", LIFETIME).unwrap();
     assert_eq!(unit.devices(&wang.id).unwrap(), vec![]);
     assert!(!unit.revoke_device(&wang.id, "phone", true).unwrap());
     assert_eq!(
@@ -485,7 +530,10 @@ pub fn revoking_an_unseen_device_ends_its_tokens_all_the_same<U: Accounts + ?Siz
         None,
         "no device was revoked for a wipe"
     );
-    assert_eq!(unit.rotate_refresh(&token).unwrap(), Refresh::Invalid);
+    assert_eq!(
+        unit.rotate_refresh(&token, LIFETIME).unwrap(),
+        Refresh::Invalid
+    );
 }
 
 pub fn logging_out_ends_the_sign_in_and_revoking_ends_them_all<U: Accounts + ?Sized>(unit: &mut U) {
@@ -494,30 +542,36 @@ pub fn logging_out_ends_the_sign_in_and_revoking_ends_them_all<U: Accounts + ?Si
     for device in ["phone", "tablet", "laptop"] {
         unit.touch_device(&wang.id, device).unwrap();
     }
-    let a = unit.issue_refresh(&wang.id, "phone").unwrap();
+    let a = unit.issue_refresh(&wang.id, "phone", LIFETIME).unwrap();
     let a_next = rotated(unit, &a);
-    let b = unit.issue_refresh(&wang.id, "tablet").unwrap();
-    let c = unit.issue_refresh(&wang.id, "laptop").unwrap();
-    let d = unit.issue_refresh(&wang.id, "laptop").unwrap();
-    let theirs = unit.issue_refresh(&li.id, "phone").unwrap();
+    let b = unit.issue_refresh(&wang.id, "tablet", LIFETIME).unwrap();
+    let c = unit.issue_refresh(&wang.id, "laptop", LIFETIME).unwrap();
+    let d = unit.issue_refresh(&wang.id, "laptop", LIFETIME).unwrap();
+    let theirs = unit.issue_refresh(&li.id, "phone", LIFETIME).unwrap();
 
     // Logging out with the used token ends its family: the newer token too.
     assert!(unit.logout(&a).unwrap());
     assert!(unit.logout(&a).unwrap(), "the token is still known");
     assert!(!unit.logout("unknown").unwrap());
-    assert_eq!(unit.rotate_refresh(&a_next).unwrap(), Refresh::Invalid);
     assert_eq!(
-        unit.rotate_refresh(&a).unwrap(),
+        unit.rotate_refresh(&a_next, LIFETIME).unwrap(),
+        Refresh::Invalid
+    );
+    assert_eq!(
+        unit.rotate_refresh(&a, LIFETIME).unwrap(),
         Refresh::Reused,
         "a used token is a reuse, logged out or not"
     );
     assert!(unit.logout(&c).unwrap());
-    assert_eq!(unit.rotate_refresh(&c).unwrap(), Refresh::Invalid);
+    assert_eq!(unit.rotate_refresh(&c, LIFETIME).unwrap(), Refresh::Invalid);
     let d_next = rotated(unit, &d);
 
     unit.revoke_sessions(&wang.id).unwrap();
-    assert_eq!(unit.rotate_refresh(&b).unwrap(), Refresh::Invalid);
-    assert_eq!(unit.rotate_refresh(&d_next).unwrap(), Refresh::Invalid);
+    assert_eq!(unit.rotate_refresh(&b, LIFETIME).unwrap(), Refresh::Invalid);
+    assert_eq!(
+        unit.rotate_refresh(&d_next, LIFETIME).unwrap(),
+        Refresh::Invalid
+    );
     // The devices stay allowed: a new sign-in works.
     assert_eq!(
         unit.device_state(&wang.id, "tablet").unwrap(),
@@ -533,7 +587,7 @@ pub fn logging_out_ends_the_sign_in_and_revoking_ends_them_all<U: Accounts + ?Si
             summary("tablet", 0, false, false),
         ]
     );
-    let fresh = unit.issue_refresh(&wang.id, "tablet").unwrap();
+    let fresh = unit.issue_refresh(&wang.id, "tablet", LIFETIME).unwrap();
     rotated(unit, &fresh);
     // Another account's sessions are not touched; revoking an unknown account is nothing.
     rotated(unit, &theirs);
@@ -576,10 +630,10 @@ pub fn devices_are_listed_most_recently_seen_first_with_their_sessions<U: Accoun
     let tablet_seen = unit.devices(&wang.id).unwrap()[0].last_seen;
     assert!(tablet_seen > phone_first_seen);
     for _ in 0..2 {
-        unit.issue_refresh(&wang.id, "tablet").unwrap();
+        unit.issue_refresh(&wang.id, "tablet", LIFETIME).unwrap();
     }
-    let phone_token = unit.issue_refresh(&wang.id, "phone").unwrap();
-    let refreshed = unit.issue_refresh(&wang.id, "phone").unwrap();
+    let phone_token = unit.issue_refresh(&wang.id, "phone", LIFETIME).unwrap();
+    let refreshed = unit.issue_refresh(&wang.id, "phone", LIFETIME).unwrap();
     rotated(unit, &refreshed);
     assert_eq!(
         device_summary(unit, &wang.id),
@@ -709,6 +763,7 @@ macro_rules! accounts_unit_tests {
             deleting_an_account_takes_its_devices_and_tokens,
             the_signing_secret_is_there_from_the_start_and_stays,
             a_refresh_token_works_once_and_its_reuse_ends_the_sign_in,
+            a_refresh_token_lasts_the_lifetime_it_was_given,
             a_device_revoked_for_a_wipe_gets_one_final_upload,
             a_device_revoked_without_a_wipe_gets_no_upload,
             revoking_an_unseen_device_ends_its_tokens_all_the_same,

@@ -106,6 +106,10 @@ pub enum Admission {
     RetryAfterMs(i64),
 }
 
+/// How long a refresh token lasts unused unless the server is told otherwise: a technician
+/// who is off for a month signs in again.
+pub const REFRESH_LIFETIME_SECS: i64 = 60 * 60 * 24 * 30;
+
 /// The rule both backends apply to what they counted: `seen` holds, for each limit, the
 /// attempts under its key in the window before `now_ms` and the oldest one's time. Refused
 /// attempts are not counted, so a count is at most its limit, and a place frees when the
@@ -174,12 +178,18 @@ pub trait Accounts {
     /// Records a sign-in (or a refresh) on a device.
     fn touch_device(&mut self, user_id: &str, device_id: &str) -> Result<(), StoreError>;
 
-    /// Starts a new sign-in on a device: the first refresh token of a new family.
-    fn issue_refresh(&mut self, user_id: &str, device_id: &str) -> Result<String, StoreError>;
+    /// Starts a new sign-in on a device: the first refresh token of a new family, valid for
+    /// `lifetime_secs` unused.
+    fn issue_refresh(
+        &mut self,
+        user_id: &str,
+        device_id: &str,
+        lifetime_secs: i64,
+    ) -> Result<String, StoreError>;
 
-    /// Uses a refresh token once: the next of its family, or why not. A token used twice
-    /// revokes its whole family (it was stolen or replayed).
-    fn rotate_refresh(&mut self, token: &str) -> Result<Refresh, StoreError>;
+    /// Uses a refresh token once: the next of its family (valid for `lifetime_secs`), or why
+    /// not. A token used twice revokes its whole family (it was stolen or replayed).
+    fn rotate_refresh(&mut self, token: &str, lifetime_secs: i64) -> Result<Refresh, StoreError>;
 
     /// Whether `token` belongs to a device revoked with a wipe, and what it still gets
     /// (marking the token used when that is a final upload). A lost phone's access token

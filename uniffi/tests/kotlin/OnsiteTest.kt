@@ -12,6 +12,10 @@ import java.net.http.HttpClient
 import java.net.http.HttpRequest
 import java.net.http.HttpResponse
 import java.nio.file.Files
+import java.security.KeyStore
+import java.security.cert.CertificateFactory
+import javax.net.ssl.SSLContext
+import javax.net.ssl.TrustManagerFactory
 import java.util.concurrent.LinkedBlockingQueue
 import java.util.concurrent.TimeUnit
 import kotlin.system.exitProcess
@@ -45,15 +49,46 @@ inline fun <reified E : Throwable> expectThrows(block: () -> Unit): E {
     fail("expected ${E::class.simpleName}, nothing was thrown")
 }
 
-/** A real `onsite serve` on a free 127.0.0.1 port, with its own data directory. */
-class Server {
+/**
+ * A certificate authority made for the test (uniffi/tests/make-test-ca.sh) and a server
+ * certificate it signed for 127.0.0.1.
+ */
+class TestCa {
+    val dir: File = Files.createTempDirectory("onsite-ca-").toFile()
+    val cert = File(dir, "server.pem").path
+    val key = File(dir, "server.key").path
+    val caPem: String
+
+    init {
+        val script = File(System.getenv("ONSITE_TEST_CA_SCRIPT") ?: fail("ONSITE_TEST_CA_SCRIPT is not set"))
+        val p = ProcessBuilder("bash", script.path, dir.path).inheritIO().start()
+        if (p.waitFor() != 0) fail("make-test-ca.sh failed")
+        caPem = File(dir, "ca.pem").readText()
+    }
+
+    /** TLS that trusts this CA only, for the test's own HTTP calls. */
+    fun sslContext(): SSLContext {
+        val ca = CertificateFactory.getInstance("X.509").generateCertificate(caPem.byteInputStream())
+        val store = KeyStore.getInstance(KeyStore.getDefaultType()).apply { load(null, null); setCertificateEntry("ca", ca) }
+        val trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm()).apply { init(store) }
+        return SSLContext.getInstance("TLS").apply { init(null, trust.trustManagers, null) }
+    }
+
+    fun remove() = dir.deleteRecursively()
+}
+
+/**
+ * A real `onsite serve` on a free 127.0.0.1 port, with its own data directory; over HTTPS
+ * with the certificate of `ca` when one is given.
+ */
+class Server(ca: TestCa? = null) {
     private val binary = System.getenv("ONSITE_BIN") ?: fail("ONSITE_BIN is not set")
     private val dir: File = Files.createTempDirectory("onsite-server-").toFile()
     private val data = File(dir, "data").path
     val ids = mutableMapOf<String, String>()
     val url: String
     private val process: Process
-    private val http = HttpClient.newHttpClient()
+    private val http = if (ca == null) HttpClient.newHttpClient() else HttpClient.newBuilder().sslContext(ca.sslContext()).build()
     private var officeToken: String? = null
 
     init {
@@ -65,7 +100,8 @@ class Server {
             if (p.waitFor() != 0) fail("create-user $username failed")
             ids[username] = jsonString(out, "id")
         }
-        process = command("serve", "--listen", "127.0.0.1:0", "--data-dir", data)
+        val tls = if (ca == null) emptyList() else listOf("--tls-cert", ca.cert, "--tls-key", ca.key)
+        process = command("serve", "--listen", "127.0.0.1:0", "--data-dir", data, *tls.toTypedArray())
             .redirectError(ProcessBuilder.Redirect.DISCARD)
             .start()
         // The server prints its address once it listens: that line is the readiness signal.
@@ -154,10 +190,10 @@ class Devices {
     private val dirs = mutableListOf<File>()
     private val clients = mutableListOf<OnsiteClient>()
 
-    fun open(): OnsiteClient {
+    fun open(opener: (String) -> OnsiteClient = { OnsiteClient.open(it) }): OnsiteClient {
         val dir = Files.createTempDirectory("onsite-device-").toFile()
         dirs += dir
-        return OnsiteClient.open(dir.path).also { clients += it }
+        return opener(dir.path).also { clients += it }
     }
 
     suspend fun signedIn(server: Server, username: String): OnsiteClient {
@@ -286,6 +322,33 @@ suspend fun errorKinds(server: Server, devices: Devices) {
     expectThrows<OnsiteException.NotFound> { c.getJob("no-such-job") }
 }
 
+/** An HTTPS server whose certificate a company CA signed: trusting the CA, through the
+ * platform's verifier or the compiled-in roots (Android's), a device signs in and syncs;
+ * without it, it is refused and says why. */
+suspend fun overHttps(@Suppress("UNUSED_PARAMETER") plain: Server, devices: Devices) {
+    val ca = TestCa()
+    val server = Server(ca)
+    try {
+        if (!server.url.startsWith("https://")) fail("not HTTPS: ${server.url}")
+        val phone = devices.open { OnsiteClient.openWithTrust(it, ca.caPem, false) }
+        phone.signIn(server.url, "wang", PASSWORD)
+        val job = phone.createJob(newJob("Https"))
+        phone.sync()
+        val tablet = devices.open { OnsiteClient.openWithTrust(it, ca.caPem, true) }
+        tablet.signIn(server.url, "wang", PASSWORD)
+        tablet.sync()
+        if (tablet.listJobs(JobFilter()).none { it.id == job }) fail("the tablet did not get $job over HTTPS")
+        for (bundled in listOf(false, true)) {
+            val stranger = devices.open { OnsiteClient.openWithTrust(it, null, bundled) }
+            val refused = expectThrows<OnsiteException.Network> { runBlocking { stranger.signIn(server.url, "wang", PASSWORD) } }
+            if (!refused.toString().contains("certificate")) fail("the refusal does not say why: $refused")
+        }
+    } finally {
+        server.stop()
+        ca.remove()
+    }
+}
+
 fun main() {
     val server = Server()
     val tests = linkedMapOf<String, suspend (Server, Devices) -> Unit>(
@@ -293,6 +356,7 @@ fun main() {
         "background sync uploads and reports its state" to ::backgroundSyncUploadsAndReportsItsState,
         "a refused change lands in the conflict log" to ::aRefusedChangeLandsInTheConflictLog,
         "error kinds" to ::errorKinds,
+        "over HTTPS" to ::overHttps,
     )
     var passed = 0
     var failed = 0

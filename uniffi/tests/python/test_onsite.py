@@ -14,6 +14,7 @@ import os
 import queue
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import unittest
@@ -47,9 +48,11 @@ ACCOUNTS = {
 
 
 class Server:
-    """A real `onsite serve` on a free 127.0.0.1 port, with its own data directory."""
+    """A real `onsite serve` on a free 127.0.0.1 port, with its own data directory; over
+    HTTPS with the certificate of `ca` (a TestCa) when one is given."""
 
-    def __init__(self):
+    def __init__(self, ca=None):
+        self.ca = ca
         self.binary = os.environ["ONSITE_BIN"]
         self.dir = tempfile.mkdtemp(prefix="onsite-server-")
         self.data = os.path.join(self.dir, "data")
@@ -61,8 +64,9 @@ class Server:
                 input=PASSWORD + "\n", capture_output=True, text=True, check=True,
                 env=self._env())
             self.ids[username] = json.loads(out.stdout.strip().splitlines()[-1])["id"]
+        tls = [] if ca is None else ["--tls-cert", ca.cert, "--tls-key", ca.key]
         self.process = subprocess.Popen(
-            [self.binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data],
+            [self.binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data, *tls],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=self._env())
         # The server prints its address once it listens: that line is the readiness signal.
         line = self.process.stdout.readline()
@@ -101,8 +105,27 @@ class Server:
         request.add_header("Content-Type", "application/json")
         if token:
             request.add_header("Authorization", f"Bearer {token}")
-        with urllib.request.urlopen(request, timeout=30) as response:
+        context = None if self.ca is None else ssl.create_default_context(cafile=self.ca.ca_file)
+        with urllib.request.urlopen(request, timeout=30, context=context) as response:
             return json.loads(response.read())
+
+
+class TestCa:
+    """A certificate authority made for the test (uniffi/tests/make-test-ca.sh) and a
+    server certificate it signed for 127.0.0.1."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="onsite-ca-")
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "make-test-ca.sh")
+        subprocess.run(["bash", script, self.dir], check=True)
+        self.ca_file = os.path.join(self.dir, "ca.pem")
+        self.cert = os.path.join(self.dir, "server.pem")
+        self.key = os.path.join(self.dir, "server.key")
+        with open(self.ca_file) as f:
+            self.ca_pem = f.read()
+
+    def remove(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 SERVER = None
@@ -369,6 +392,50 @@ class OnsiteThroughTheFfi(unittest.IsolatedAsyncioTestCase):
         c.sign_out()
         self.assertIsNone(c.session())
         self.assertEqual(c.list_jobs(JobFilter())[0].id, job, "work stays after sign-out")
+
+
+
+class OverHttps(unittest.IsolatedAsyncioTestCase):
+    """The client core on an HTTPS server whose certificate a company CA signed."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.ca = TestCa()
+        cls.server = Server(ca=cls.ca)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.ca.remove()
+
+    def device(self, trusted_roots_pem, bundled_roots):
+        path = tempfile.mkdtemp(prefix="onsite-device-")
+        self.addCleanup(shutil.rmtree, path, True)
+        return OnsiteClient.open_with_trust(path, trusted_roots_pem, bundled_roots)
+
+    async def test_devices_trusting_the_ca_sign_in_and_sync(self):
+        self.assertTrue(self.server.url.startswith("https://"), self.server.url)
+        # The platform's verifier with the CA added, then the compiled-in roots (Android's).
+        phone = self.device(self.ca.ca_pem, False)
+        tablet = self.device(self.ca.ca_pem, True)
+        await phone.sign_in(self.server.url, "wang", PASSWORD)
+        job = phone.create_job(new_job("Https"))
+        await phone.sync()
+        stored = self.server.office_call("GET", f"/v1/jobs/{job}")
+        self.assertEqual(stored["id"], job)
+        await tablet.sign_in(self.server.url, "wang", PASSWORD)
+        await tablet.sync()
+        self.assertIn(job, [j.id for j in tablet.list_jobs(JobFilter())])
+
+    async def test_a_device_that_does_not_trust_the_server_is_refused(self):
+        for bundled_roots in (False, True):
+            device = self.device(None, bundled_roots)
+            with self.assertRaises(OnsiteError.Network) as refused:
+                await device.sign_in(self.server.url, "wang", PASSWORD)
+            self.assertIn("certificate", str(refused.exception))
+            self.assertIsNone(device.session())
+        with self.assertRaises(OnsiteError.InvalidInput):
+            self.device("not a certificate", False)
 
 
 if __name__ == "__main__":
