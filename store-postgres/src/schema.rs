@@ -15,7 +15,7 @@ use crate::error::PgError;
 const MIGRATION_LOCK: i64 = 0x6f6e_7369_7465_0001;
 
 /// Each entry upgrades from the previous version; the first creates everything.
-const VERSIONS: &[&str] = &[V1];
+const VERSIONS: &[&str] = &[V1, V2];
 
 const V1: &str = r#"
 CREATE TABLE meta (
@@ -353,6 +353,24 @@ CREATE TABLE quarantine (
     reason TEXT NOT NULL,
     at     BIGINT NOT NULL
 );
+"#;
+
+/// The audit log of sign-ins and account administration, only ever added to. Write units
+/// hold the writers' lock, so `seq` grows in commit order and is a cursor a reader can trust.
+const V2: &str = r#"
+CREATE TABLE audit_log (
+    seq       BIGSERIAL PRIMARY KEY,
+    at        BIGINT NOT NULL,
+    action    TEXT NOT NULL,
+    actor_id  TEXT,
+    actor     TEXT NOT NULL,
+    target_id TEXT,
+    device_id TEXT,
+    address   TEXT,
+    detail    TEXT NOT NULL
+);
+CREATE INDEX audit_log_by_actor ON audit_log (actor_id, seq);
+CREATE INDEX audit_log_by_target ON audit_log (target_id, seq);
 "#;
 
 /// The schema version this code writes.

@@ -5,7 +5,7 @@
 
 use rusqlite::Connection;
 
-pub const CURRENT_VERSION: i64 = 7;
+pub const CURRENT_VERSION: i64 = 8;
 
 const V1: &str = "
 CREATE TABLE meta (
@@ -423,6 +423,23 @@ CREATE INDEX login_attempts_by_key ON login_attempts (key, at);
 CREATE INDEX login_attempts_by_at ON login_attempts (at);
 ";
 
+/// The audit log of sign-ins and account administration, only ever added to.
+const V8: &str = "
+CREATE TABLE audit_log (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    at        INTEGER NOT NULL,
+    action    TEXT NOT NULL,
+    actor_id  TEXT,
+    actor     TEXT NOT NULL,
+    target_id TEXT,
+    device_id TEXT,
+    address   TEXT,
+    detail    TEXT NOT NULL
+);
+CREATE INDEX audit_log_by_actor ON audit_log (actor_id, seq);
+CREATE INDEX audit_log_by_target ON audit_log (target_id, seq);
+";
+
 /// Brings the database to [`CURRENT_VERSION`].
 pub fn migrate(conn: &mut Connection) -> Result<(), SchemaError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -452,6 +469,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), SchemaError> {
             4 => tx.execute_batch(V5)?,
             5 => tx.execute_batch(V6)?,
             6 => tx.execute_batch(V7)?,
+            7 => tx.execute_batch(V8)?,
             _ => unreachable!("every version below CURRENT_VERSION has an upgrade step"),
         }
         at += 1;

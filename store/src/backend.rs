@@ -17,7 +17,7 @@ use onsite_sync::server::ServerStore;
 
 use crate::error::StoreError;
 use crate::notice::{Live, Notice};
-use crate::repo::{Accounts, Jobs, Reference, Reports};
+use crate::repo::{Accounts, Audit, Jobs, Reference, Reports};
 
 /// What a unit of work may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +40,7 @@ pub enum Finish {
 /// One connection of a backend, as a unit of work sees it: the sync engine's store and
 /// the repositories.
 pub trait Unit:
-    ServerStore<Error = StoreError> + Accounts + Reference + Jobs + Reports + Send
+    ServerStore<Error = StoreError> + Accounts + Audit + Reference + Jobs + Reports + Send
 {
     /// Tells the devices once this unit's writes are committed.
     fn notify(&mut self, notice: Notice);

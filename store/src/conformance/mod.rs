@@ -17,6 +17,7 @@ use onsite_sync::server::{DocWrite, FeedItem, NewChange, Peer, Received};
 use crate::{Backend, Notice, StoreError, Unit};
 
 pub mod accounts;
+pub mod audit;
 pub mod jobs;
 pub mod reference;
 pub mod reports;
@@ -560,13 +561,14 @@ macro_rules! backend_conformance_tests {
     };
 }
 
-/// Runs the repositories' contract tests (`conformance::{accounts, reference, reports,
-/// jobs}`) with `$run`: a function that opens a fresh database and calls the closure it
+/// Runs the repositories' contract tests (`conformance::{accounts, audit, reference,
+/// reports, jobs}`) with `$run`: a function that opens a fresh database and calls the closure it
 /// is given with one unit of work of the backend, committed afterwards.
 #[macro_export]
 macro_rules! unit_conformance_tests {
     ($run:path) => {
         $crate::accounts_unit_tests!($run);
+        $crate::audit_unit_tests!($run);
         $crate::reference_unit_tests!($run);
         $crate::reports_unit_tests!($run);
         $crate::jobs_unit_tests!($run);
