@@ -11,6 +11,8 @@ use crate::{AppState, Config, passwords, serve, serve_tls};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use onsite_domain::Role;
+use onsite_store::repo::accounts::Account;
+use onsite_store::repo::audit::{AuditAction, AuditEvent};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Parser)]
@@ -314,11 +316,14 @@ pub fn main() -> anyhow::Result<()> {
             let data = describe(&config);
             let state = AppState::open(config).with_context(|| format!("opening {data}"))?;
             let runtime = tokio::runtime::Runtime::new()?;
-            let account = runtime.block_on(
-                state
-                    .backend
-                    .write(move |unit| unit.create_account(&new).map_err(anyhow::Error::from)),
-            )?;
+            let account = runtime.block_on(state.backend.write(move |unit| {
+                let account = unit.create_account(&new)?;
+                unit.record_audit(
+                    &command_line_created(&account, "onsite admin create-user"),
+                    chrono::Utc::now().timestamp_millis(),
+                )?;
+                Ok::<_, anyhow::Error>(account)
+            }))?;
             println!("{}", serde_json::to_string(&account)?);
             Ok(())
         }
@@ -353,13 +358,31 @@ async fn bootstrap_admin(state: &AppState) -> anyhow::Result<()> {
                 return Ok(None);
             }
             let new = passwords::new_account(&username, &username, Role::Admin, &password)?;
-            Ok::<_, anyhow::Error>(Some(unit.create_account(&new)?))
+            let admin = unit.create_account(&new)?;
+            unit.record_audit(
+                &command_line_created(&admin, "ONSITE_ADMIN_USERNAME at start"),
+                chrono::Utc::now().timestamp_millis(),
+            )?;
+            Ok::<_, anyhow::Error>(Some(admin))
         })
         .await?;
     if let Some(admin) = created {
         tracing::info!(username = %admin.username, "created the first administrator");
     }
     Ok(())
+}
+
+/// The audit entry of an account made from the machine itself, where no account acts.
+fn command_line_created(account: &Account, how: &str) -> AuditEvent {
+    AuditEvent {
+        action: AuditAction::AccountCreated,
+        actor_id: None,
+        actor: how.into(),
+        target_id: Some(account.id.clone()),
+        device_id: None,
+        address: None,
+        detail: serde_json::json!({"username": account.username, "role": account.role.as_str()}),
+    }
 }
 
 /// Where a configuration keeps its data, for messages and logs.

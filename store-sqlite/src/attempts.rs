@@ -33,3 +33,10 @@ pub fn admit(
     }
     Ok(Admission::Admitted)
 }
+
+pub fn kept(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row("SELECT COUNT(*) FROM login_attempts", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map(i64::unsigned_abs)
+}

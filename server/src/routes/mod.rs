@@ -5,6 +5,7 @@
 //! them. `openapi::tests` checks that `openapi::ApiDoc` lists exactly these handlers.
 
 pub(crate) mod admin;
+pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod catalog;
 pub(crate) mod corrective;
@@ -76,6 +77,7 @@ pub(crate) fn table(sync_limit: usize, json_limit: usize) -> OpenApiRouter<AppSt
         .routes(routes!(admin::reset_password))
         .routes(routes!(admin::devices))
         .routes(routes!(admin::revoke_device))
+        .routes(routes!(audit::list))
         .routes(routes!(jobs::create, jobs::list))
         .routes(routes!(jobs::get))
         .routes(routes!(jobs::assign))

@@ -472,4 +472,13 @@ impl Accounts for PgUnit<'_, '_> {
         }
         Ok(Admission::Admitted)
     }
+
+    fn attempts_kept(&mut self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .tx()
+            .query_one("SELECT COUNT(*) FROM login_attempts", &[])
+            .map_err(pg_err)?
+            .get(0);
+        Ok(n.unsigned_abs())
+    }
 }

@@ -55,7 +55,9 @@ impl Audit for PgUnit<'_, '_> {
                     seq,
                     at: r.get(1),
                     action: AuditAction::parse(&action).ok_or_else(|| {
-                        StoreError::Database(format!("audit entry {seq}: unknown action {action:?}"))
+                        StoreError::Database(format!(
+                            "audit entry {seq}: unknown action {action:?}"
+                        ))
                     })?,
                     actor_id: r.get(3),
                     actor: r.get(4),

@@ -127,4 +127,8 @@ impl Accounts for SqliteUnit<'_> {
     ) -> Result<Admission, StoreError> {
         attempts::admit(self.conn(), limits, now_ms).map_err(db_err)
     }
+
+    fn attempts_kept(&mut self) -> Result<u64, StoreError> {
+        attempts::kept(self.conn()).map_err(db_err)
+    }
 }

@@ -10,8 +10,8 @@ use onsite_domain::Role;
 
 use crate::RepoError;
 use crate::repo::accounts::{
-    Account, Accounts, Admission, AttemptLimit, Credentials, DeviceInfo, DeviceState, NewAccount,
-    REFRESH_LIFETIME_SECS, Refresh, WipeContact,
+    ATTEMPT_WINDOW_MS, Account, Accounts, Admission, AttemptLimit, Credentials, DeviceInfo,
+    DeviceState, NewAccount, REFRESH_LIFETIME_SECS, Refresh, WipeContact,
 };
 
 const LIFETIME: i64 = REFRESH_LIFETIME_SECS;
@@ -750,6 +750,35 @@ pub fn sign_in_attempts_are_limited_per_key_over_a_sliding_minute<U: Accounts + 
     );
 }
 
+/// Attempts under a thousand made-up user names take room for a minute, then none: the
+/// limiter's memory is bounded by the attempts of one window.
+pub fn attempts_out_of_the_window_are_forgotten<U: Accounts + ?Sized>(unit: &mut U) {
+    let t0 = 1_700_000_000_000;
+    for i in 0..1000 {
+        let key = format!("user-{i}");
+        let limits = [AttemptLimit {
+            key: &key,
+            per_window: 10,
+        }];
+        assert_eq!(
+            unit.admit_attempt(&limits, t0 + i).unwrap(),
+            Admission::Admitted
+        );
+    }
+    assert_eq!(unit.attempts_kept().unwrap(), 1000);
+    let limits = [AttemptLimit {
+        key: "wang",
+        per_window: 10,
+    }];
+    unit.admit_attempt(&limits, t0 + ATTEMPT_WINDOW_MS + 1000)
+        .unwrap();
+    assert_eq!(
+        unit.attempts_kept().unwrap(),
+        1,
+        "only the last minute's attempt is kept"
+    );
+}
+
 /// The tests of this file, for [`crate::unit_conformance_tests!`].
 #[macro_export]
 #[doc(hidden)]
@@ -770,6 +799,7 @@ macro_rules! accounts_unit_tests {
             logging_out_ends_the_sign_in_and_revoking_ends_them_all,
             devices_are_listed_most_recently_seen_first_with_their_sessions,
             sign_in_attempts_are_limited_per_key_over_a_sliding_minute,
+            attempts_out_of_the_window_are_forgotten,
         );
     };
 }

@@ -56,12 +56,7 @@ pub fn entries_come_back_in_order_whole_and_page_by_their_sequence<U: Audit + ?S
     }
     assert!(entries.windows(2).all(|w| w[0].seq < w[1].seq));
 
-    let first = unit
-        .audit_log(&AuditQuery {
-            limit: 2,
-            ..all()
-        })
-        .unwrap();
+    let first = unit.audit_log(&AuditQuery { limit: 2, ..all() }).unwrap();
     assert_eq!(first, entries[..2]);
     let rest = unit
         .audit_log(&AuditQuery {
@@ -80,11 +75,12 @@ pub fn entries_come_back_in_order_whole_and_page_by_their_sequence<U: Audit + ?S
     );
 }
 
-pub fn entries_filter_by_account_as_actor_or_target_and_by_action<U: Audit + ?Sized>(
-    unit: &mut U,
-) {
-    unit.record_audit(&event(AuditAction::SignIn, Some("u-wang"), Some("u-wang")), T)
-        .unwrap();
+pub fn entries_filter_by_account_as_actor_or_target_and_by_action<U: Audit + ?Sized>(unit: &mut U) {
+    unit.record_audit(
+        &event(AuditAction::SignIn, Some("u-wang"), Some("u-wang")),
+        T,
+    )
+    .unwrap();
     unit.record_audit(
         &event(AuditAction::PasswordReset, Some("u-admin"), Some("u-wang")),
         T + 1,

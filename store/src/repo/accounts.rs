@@ -222,4 +222,8 @@ pub trait Accounts {
         limits: &[AttemptLimit<'_>],
         now_ms: i64,
     ) -> Result<Admission, StoreError>;
+
+    /// How many counted attempts the backend keeps: only those still inside a window, so
+    /// that attempts under random user names cannot grow it without bound.
+    fn attempts_kept(&mut self) -> Result<u64, StoreError>;
 }
