@@ -25,20 +25,30 @@ pub fn open(server: &TestServer) -> anyhow::Result<rusqlite::Connection> {
 }
 
 /// Every row of every table, sorted, for "this request changed nothing" comparisons; but
-/// not the sign-in attempts of the last minute ([`crate::database::TRANSIENT`]).
+/// not the records of requests ([`crate::database::RECORDS_OF_REQUESTS`]), nor their
+/// counters in `sqlite_sequence`.
 pub fn dump_database(path: &Path) -> anyhow::Result<Vec<String>> {
     let conn =
         rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let skipped = crate::database::RECORDS_OF_REQUESTS;
     let tables: Vec<String> = conn
-        .prepare(&format!(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> '{}' ORDER BY name",
-            crate::database::TRANSIENT
-        ))?
-        .query_map([], |r| r.get(0))?
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .filter(|name| !matches!(name, Ok(n) if skipped.contains(&n.as_str())))
         .collect::<Result<_, _>>()?;
+    let listed = skipped
+        .iter()
+        .map(|t| format!("'{t}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut out = Vec::new();
     for table in tables {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\""))?;
+        let query = if table == "sqlite_sequence" {
+            format!("SELECT * FROM sqlite_sequence WHERE name NOT IN ({listed})")
+        } else {
+            format!("SELECT * FROM \"{table}\"")
+        };
+        let mut stmt = conn.prepare(&query)?;
         let cols = stmt.column_count();
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {

@@ -8,7 +8,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use onsite_store::repo::accounts::Account;
+use onsite_store::repo::audit::AuditAction;
 
+use super::audit;
 use super::json::JsonBody;
 use crate::app::AppState;
 use crate::auth::AuthUser;
@@ -75,7 +77,21 @@ pub async fn create(
     let new = passwords::new_account_off_thread(req.username, display, role, req.password).await?;
     let account = state
         .backend
-        .write(move |unit| unit.create_account(&new).map_err(ApiError::from))
+        .write(move |unit| {
+            let account = unit.create_account(&new)?;
+            let detail = json!({"username": account.username, "role": account.role.as_str()});
+            audit::record(
+                unit,
+                &audit::by(
+                    &user,
+                    AuditAction::AccountCreated,
+                    &account.id,
+                    None,
+                    detail,
+                ),
+            )?;
+            Ok::<_, ApiError>(account)
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(account)))
 }
@@ -184,11 +200,18 @@ pub async fn update(
             "you cannot remove your own admin role",
         ));
     }
+    let detail = json!({"display_name": req.display_name, "role": role.map(Role::as_str)});
     state
         .backend
         .write(move |unit| {
-            unit.update_account(&id, req.display_name.as_deref(), role)?
-                .ok_or_else(no_account)
+            let account = unit
+                .update_account(&id, req.display_name.as_deref(), role)?
+                .ok_or_else(no_account)?;
+            audit::record(
+                unit,
+                &audit::by(&user, AuditAction::AccountUpdated, &id, None, detail),
+            )?;
+            Ok(account)
         })
         .await
         .map(Json)
@@ -215,6 +238,12 @@ async fn set_disabled(
             if disabled {
                 unit.revoke_sessions(&id)?;
             }
+            let action = if disabled {
+                AuditAction::AccountDisabled
+            } else {
+                AuditAction::AccountEnabled
+            };
+            audit::record(unit, &audit::by(&user, action, &id, None, json!({})))?;
             Ok::<_, ApiError>(())
         })
         .await?;
@@ -313,6 +342,10 @@ pub async fn reset_password(
         .write(move |unit| {
             found(unit.set_password_hash(&id, &hash)?)?;
             unit.revoke_sessions(&id)?;
+            audit::record(
+                unit,
+                &audit::by(&user, AuditAction::PasswordReset, &id, None, json!({})),
+            )?;
             Ok::<_, ApiError>(())
         })
         .await?;
@@ -352,7 +385,15 @@ pub async fn delete(
     }
     state
         .backend
-        .write(move |unit| found(unit.delete_account(&id)?))
+        .write(move |unit| {
+            let gone = unit.account(&id)?;
+            found(unit.delete_account(&id)?)?;
+            let detail = json!({"username": gone.map(|a| a.username)});
+            audit::record(
+                unit,
+                &audit::by(&user, AuditAction::AccountDeleted, &id, None, detail),
+            )
+        })
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -429,7 +470,15 @@ pub async fn revoke_device(
         .backend
         .write(move |unit| {
             if unit.revoke_device(&id, &device_id, req.wipe)? {
-                Ok(())
+                let detail = json!({"wipe": req.wipe});
+                let event = audit::by(
+                    &user,
+                    AuditAction::DeviceRevoked,
+                    &id,
+                    Some(&device_id),
+                    detail,
+                );
+                audit::record(unit, &event)
             } else {
                 Err(ApiError::not_found(
                     "that account never signed in on that device",

@@ -96,3 +96,11 @@ pub(crate) fn by(
         detail,
     }
 }
+
+/// Adds `event` to the log in `unit`, the unit of what it records.
+pub(crate) fn record(
+    unit: &mut dyn onsite_store::Unit,
+    event: &AuditEvent,
+) -> Result<(), ApiError> {
+    Ok(unit.record_audit(event, super::jobs::now_ms())?)
+}

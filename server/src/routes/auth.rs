@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use onsite_store::Unit;
 use onsite_store::repo::accounts::{Account, Refresh, WipeContact};
+use onsite_store::repo::audit::{AuditAction, AuditEvent};
 
+use super::audit::record;
 use super::json::JsonBody;
 use crate::app::AppState;
 use crate::auth::{issue, valid_device_id};
@@ -84,12 +86,13 @@ pub async fn login(
             "device_id must be 1–64 characters of letters, digits, '-' or '_'",
         ));
     }
+    let address = client_address(peer.ip(), &headers, &state.config.trusted_proxies);
     state
         .login_limiter
         .check(
             &state.backend,
             &req.username,
-            client_address(peer.ip(), &headers, &state.config.trusted_proxies),
+            address,
             super::jobs::now_ms(),
         )
         .await?;
@@ -107,44 +110,127 @@ pub async fn login(
         .read(move |unit| unit.credentials(&who).map_err(ApiError::from))
         .await?;
     let seen_hash = found.as_ref().map(|c| c.password_hash.clone());
-    let invalid = || {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
-            "wrong username or password, or the account is disabled",
-        )
+    let known = found.as_ref().map(|c| c.account.id.clone());
+    let audit = SignInAudit {
+        username: username.clone(),
+        device_id: device_id.clone(),
+        address: address.to_string(),
     };
-    let checked = passwords::verify_off_thread(found, password)
-        .await?
-        .ok_or_else(invalid)?;
+    let Some(checked) = passwords::verify_off_thread(found, password).await? else {
+        let reason = if known.is_some() {
+            "wrong_password"
+        } else {
+            "unknown_user"
+        };
+        let refused = audit.refused(known, reason);
+        state
+            .backend
+            .write(move |unit| record(unit, &refused))
+            .await?;
+        return Err(invalid_credentials());
+    };
     // The session is made only on the credentials that were checked: a password reset or a
-    // disable that came in between refuses it.
+    // disable that came in between refuses it. A refusal is recorded in the same unit, which
+    // is committed: the closure's own result says whether the sign-in went through.
     let lifetime = state.config.refresh_token_ttl_secs;
-    let (account, refresh) = state
+    let signed_in = state
         .backend
         .write(move |unit| {
-            let account = unit
-                .credentials(&username)?
-                .filter(|c| {
-                    Some(&c.password_hash) == seen_hash.as_ref()
-                        && c.account.id == checked.id
-                        && !c.account.disabled
-                })
-                .map(|c| c.account)
-                .ok_or_else(invalid)?;
-            if unit.device_state(&account.id, &device)?.revoked {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
+            let current = unit.credentials(&username)?;
+            let refusal = match &current {
+                None => Some((None, "unknown_user", invalid_credentials())),
+                Some(c)
+                    if Some(&c.password_hash) != seen_hash.as_ref()
+                        || c.account.id != checked.id =>
+                {
+                    Some((
+                        Some(c.account.id.clone()),
+                        "password_changed",
+                        invalid_credentials(),
+                    ))
+                }
+                Some(c) if c.account.disabled => Some((
+                    Some(c.account.id.clone()),
+                    "account_disabled",
+                    invalid_credentials(),
+                )),
+                Some(c) if unit.device_state(&c.account.id, &device)?.revoked => Some((
+                    Some(c.account.id.clone()),
                     "device_revoked",
-                    "this device was revoked by an administrator",
-                ));
+                    ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "device_revoked",
+                        "this device was revoked by an administrator",
+                    ),
+                )),
+                Some(_) => None,
+            };
+            if let Some((actor_id, reason, error)) = refusal {
+                record(unit, &audit.refused(actor_id, reason))?;
+                return Ok(Err(error));
             }
+            let Some(account) = current.map(|c| c.account) else {
+                return Ok(Err(invalid_credentials()));
+            };
             unit.touch_device(&account.id, &device)?;
             let refresh = unit.issue_refresh(&account.id, &device, lifetime)?;
-            Ok::<_, ApiError>((account, refresh))
+            record(unit, &audit.signed_in(&account))?;
+            Ok::<_, ApiError>(Ok((account, refresh)))
         })
         .await?;
+    let (account, refresh) = signed_in?;
     tokens(&state, &account, &device_id, Some(refresh))
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+        "wrong username or password, or the account is disabled",
+    )
+}
+
+/// What the audit log says of a sign-in attempt. Attempts the rate limit refused are not
+/// logged one by one (they are counted in the metrics): a flood must not fill the log.
+struct SignInAudit {
+    username: String,
+    device_id: String,
+    address: String,
+}
+
+impl SignInAudit {
+    fn event(
+        &self,
+        action: AuditAction,
+        actor_id: Option<String>,
+        detail: serde_json::Value,
+    ) -> AuditEvent {
+        AuditEvent {
+            action,
+            target_id: actor_id.clone(),
+            actor_id,
+            actor: self.username.clone(),
+            device_id: Some(self.device_id.clone()),
+            address: Some(self.address.clone()),
+            detail,
+        }
+    }
+
+    fn refused(&self, actor_id: Option<String>, reason: &str) -> AuditEvent {
+        self.event(
+            AuditAction::SignInRefused,
+            actor_id,
+            serde_json::json!({"reason": reason}),
+        )
+    }
+
+    fn signed_in(&self, account: &Account) -> AuditEvent {
+        self.event(
+            AuditAction::SignIn,
+            Some(account.id.clone()),
+            serde_json::json!({"role": account.role.as_str()}),
+        )
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
