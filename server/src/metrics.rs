@@ -12,7 +12,9 @@
 //!   `onsite_sync_documents_pushed_total`, `onsite_sync_refused_total{code}`: the sync
 //!   endpoint's traffic and the write policy's refusals by code;
 //! - `onsite_feed_head`: the newest feed number a sync answered with;
-//! - `onsite_live_connections`: open live-notice sockets.
+//! - `onsite_live_connections`: open live-notice sockets;
+//! - `onsite_db_connections{state}`: the database connections the server holds, `open`
+//!   (busy or idle) and `idle`, read at each scrape.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -62,7 +64,12 @@ pub fn start() {
         (status = 200, description = "the metrics", body = String, content_type = "text/plain; version=0.0.4; charset=utf-8")
     )
 )]
-pub(crate) async fn render() -> Response {
+pub(crate) async fn render(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+) -> Response {
+    let connections = state.backend.connections();
+    metrics::gauge!("onsite_db_connections", "state" => "open").set(f64::from(connections.open));
+    metrics::gauge!("onsite_db_connections", "state" => "idle").set(f64::from(connections.idle));
     let text = handle().map(PrometheusHandle::render).unwrap_or_default();
     (
         [(

@@ -177,6 +177,11 @@ impl PgDatabase {
         })
     }
 
+    /// How many connections the pool holds, and how many of them are idle.
+    pub fn pool_state(&self) -> r2d2::State {
+        self.pool.state()
+    }
+
     /// A connection of the pool.
     pub(crate) fn client(
         &self,

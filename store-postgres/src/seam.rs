@@ -3,7 +3,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use onsite_store::backend::BoxFuture;
+use onsite_store::backend::{BoxFuture, Connections};
 use onsite_store::{Access, Backend, Finish, Live, Notice, StoreError, Unit, Work};
 
 use crate::backend::{PgDatabase, begin_read, begin_write, send_notices};
@@ -16,6 +16,14 @@ impl Unit for PgUnit<'_, '_> {
 }
 
 impl Backend for PgDatabase {
+    fn connections(&self) -> Connections {
+        let state = self.pool_state();
+        Connections {
+            open: state.connections,
+            idle: state.idle_connections,
+        }
+    }
+
     fn run(&self, access: Access, work: Work) -> BoxFuture<'_, Result<(), StoreError>> {
         let db = self.clone();
         Box::pin(async move {

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use automerge::ActorId;
-use onsite_store::backend::BoxFuture;
+use onsite_store::backend::{BoxFuture, Connections};
 use onsite_store::{Access, Backend, Finish, Live, Notice, StoreError, Unit, Work};
 use onsite_sync::server::{ActorOwner, DocWrite, FeedRead, Peer, ReferenceRead, ServerStore};
 use rusqlite::Connection;
@@ -137,6 +137,11 @@ impl From<DbError> for StoreErrorOf {
 struct StoreErrorOf(StoreError);
 
 impl Backend for SqliteBackend {
+    fn connections(&self) -> Connections {
+        let (open, idle) = self.db.connections();
+        Connections { open, idle }
+    }
+
     fn run(&self, access: Access, work: Work) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
             let live = self.live.clone();

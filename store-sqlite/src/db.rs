@@ -2,6 +2,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -40,6 +41,8 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
     /// How many idle readers are kept open.
     keep_readers: usize,
+    /// Readers at work now (out of the pool).
+    readers_out: std::sync::atomic::AtomicU32,
 }
 
 impl std::fmt::Debug for Db {
@@ -79,6 +82,7 @@ impl Db {
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
                 keep_readers: readers as usize,
+                readers_out: std::sync::atomic::AtomicU32::new(0),
             }),
         })
     }
@@ -136,16 +140,30 @@ impl Db {
         let db = self.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = db.take_reader()?;
+            db.inner.readers_out.fetch_add(1, Ordering::Relaxed);
             let result = contain(&mut conn, f);
             // A reader whose read transaction could not be ended would serve an old
             // snapshot: it is closed instead of pooled.
             if conn.is_autocommit() {
                 db.return_reader(conn);
             }
+            db.inner.readers_out.fetch_sub(1, Ordering::Relaxed);
             result
         })
         .await
         .map_err(|e| E::from(DbError::Join(e.to_string())))?
+    }
+
+    /// Open connections (the writer, readers at work and idle ones) and idle readers.
+    pub fn connections(&self) -> (u32, u32) {
+        let idle = self
+            .inner
+            .readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len() as u32;
+        let out = self.inner.readers_out.load(Ordering::Relaxed);
+        (1 + out + idle, idle)
     }
 
     fn take_reader(&self) -> Result<Connection, DbError> {

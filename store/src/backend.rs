@@ -52,8 +52,20 @@ pub type Work = Box<dyn FnOnce(&mut dyn Unit) -> Finish + Send>;
 /// A future of the backend.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// The database connections a backend holds, for monitoring.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Connections {
+    /// Open now, busy or idle.
+    pub open: u32,
+    /// Open and waiting for work.
+    pub idle: u32,
+}
+
 /// A database the server runs on.
 pub trait Backend: Send + Sync + std::fmt::Debug {
+    /// The connections it holds now.
+    fn connections(&self) -> Connections;
+
     /// Runs `work` on a blocking thread and resolves when it has finished.
     fn run(&self, access: Access, work: Work) -> BoxFuture<'_, Result<(), StoreError>>;
 

@@ -171,4 +171,8 @@ async fn metrics_count_requests_by_route_and_the_syncs() {
     assert!(value("onsite_sync_requests_total") >= 1.0);
     assert!(value("onsite_sync_request_bytes_total") > 0.0);
     assert!(text.contains("onsite_http_request_duration_seconds_bucket"));
+    // The database connections the server holds: the reads above left one open at least.
+    let open = value(r#"onsite_db_connections{state="open"}"#);
+    let idle = value(r#"onsite_db_connections{state="idle"}"#);
+    assert!(open >= 1.0 && idle <= open, "open {open}, idle {idle}");
 }
