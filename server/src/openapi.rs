@@ -29,6 +29,7 @@ use utoipa::{Modify, OpenApi};
         crate::routes::admin::reset_password,
         crate::routes::admin::devices,
         crate::routes::admin::revoke_device,
+        crate::routes::audit::list,
         crate::routes::jobs::create,
         crate::routes::jobs::list,
         crate::routes::jobs::get,
