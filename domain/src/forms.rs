@@ -43,6 +43,16 @@ impl Level {
         }
     }
 
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Level::VerySatisfied => "very satisfied",
+            Level::Satisfied => "satisfied",
+            Level::BasicallySatisfied => "basically satisfied",
+            Level::Dissatisfied => "dissatisfied",
+            Level::VeryDissatisfied => "very dissatisfied",
+        }
+    }
+
     /// "Basically satisfied or better" counts towards the satisfaction rate.
     pub fn is_satisfied(self) -> bool {
         self.points() >= 6

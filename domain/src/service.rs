@@ -77,6 +77,30 @@ pub struct Targets {
     pub handling_avg_ms: i64,
 }
 
+impl Targets {
+    /// The target of the arrival clock at a site `near` or `far` (any other distance is
+    /// near).
+    pub fn arrival_ms(&self, site_distance: &str) -> i64 {
+        if site_distance == "far" {
+            self.arrival_far_ms
+        } else {
+            self.arrival_near_ms
+        }
+    }
+
+    /// A job's clocks with their targets, by name: response, arrival, diagnosis, and the
+    /// handling of a service issue (whose target is met on average; one job is shown
+    /// against it).
+    pub fn of_job(&self, site_distance: &str) -> [(&'static str, i64); 4] {
+        [
+            ("response", self.response_ms),
+            ("arrival", self.arrival_ms(site_distance)),
+            ("diagnosis", self.diagnosis_ms),
+            ("handling", self.handling_avg_ms),
+        ]
+    }
+}
+
 impl Default for Targets {
     fn default() -> Self {
         Targets {

@@ -47,6 +47,9 @@ pub struct Config {
     pub jwt_previous_secret: Option<String>,
     /// Service-level targets of the reports (the after-sales practice defaults); a request may override them.
     pub sla_targets: onsite_domain::service::Targets,
+    /// Browsers reach this server over TLS (its own, or a proxy's that does not say so by
+    /// `X-Forwarded-Proto`): the back office's cookies are `Secure`.
+    pub behind_tls: bool,
 }
 
 impl Config {
@@ -66,6 +69,7 @@ impl Config {
             jwt_secret: None,
             jwt_previous_secret: None,
             sla_targets: onsite_domain::service::Targets::default(),
+            behind_tls: false,
         }
     }
 }
@@ -167,12 +171,18 @@ pub async fn serve(
     serve_on(listener, state, shutdown).await
 }
 
-/// [`serve`] over HTTPS: connections on `listener` after their TLS handshake.
+/// [`serve`] over HTTPS: connections on `listener` after their TLS handshake. Browsers
+/// reach it over TLS, so the back office's cookies are `Secure` ([`Config::behind_tls`]).
 pub async fn serve_tls(
     listener: crate::tls::TlsListener,
-    state: AppState,
+    mut state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    if !state.config.behind_tls {
+        let mut config = (*state.config).clone();
+        config.behind_tls = true;
+        state.config = Arc::new(config);
+    }
     serve_on(listener, state, shutdown).await
 }
 

@@ -53,6 +53,11 @@ pub struct Claims {
     pub ver: i64,
     pub iat: i64,
     pub exp: i64,
+    /// The CSRF token of a browser session (`crate::web::session`); absent in the JSON
+    /// API's access tokens. A token that carries one is a session cookie's, and the JSON
+    /// API refuses it as a bearer token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf: Option<String>,
 }
 
 pub fn issue(
@@ -68,12 +73,18 @@ pub fn issue(
         ver: account.token_version,
         iat: now,
         exp: now + ttl_secs,
+        csrf: None,
     };
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding)
+    sign(keys, &claims)
+}
+
+/// Signs `claims` (HS256 with the current key).
+pub fn sign(keys: &Keys, claims: &Claims) -> Result<String, ApiError> {
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &keys.encoding)
         .map_err(ApiError::internal)
 }
 
-fn verify(keys: &Keys, token: &str) -> Result<Claims, ApiError> {
+pub fn verify(keys: &Keys, token: &str) -> Result<Claims, ApiError> {
     // Only HS256 is accepted: `alg: none` and algorithm confusion fail here.
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = 0;
@@ -149,6 +160,22 @@ pub async fn authenticate(
             ApiError::unauthorized("the Authorization header must be 'Bearer <token>'")
         })?;
     let claims = verify(&state.keys, token.trim())?;
+    if claims.csrf.is_some() {
+        return Err(ApiError::unauthorized(
+            "a browser session is not an access token of the API",
+        ));
+    }
+    let (user, device) = caller(state, &claims).await?;
+    Ok((user, device))
+}
+
+/// The account and device behind verified `claims`, read on every request: a disabled
+/// account or a token older than the account's last change is refused here.
+pub async fn caller(
+    state: &AppState,
+    claims: &Claims,
+) -> Result<(AuthUser, DeviceState), ApiError> {
+    let claims = claims.clone();
     state
         .backend
         .read(move |unit| {

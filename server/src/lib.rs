@@ -28,5 +28,6 @@ pub mod ratelimit;
 pub mod routes;
 pub mod settings;
 pub mod tls;
+pub mod web;
 
 pub use app::{AppState, Config, serve, serve_tls};

@@ -35,11 +35,11 @@ fn found(ok: bool) -> Result<(), ApiError> {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
-    username: String,
-    display_name: Option<String>,
+    pub(crate) username: String,
+    pub(crate) display_name: Option<String>,
     #[schema(pattern = "^(technician|back_office|admin)$")]
-    role: String,
-    password: String,
+    pub(crate) role: String,
+    pub(crate) password: String,
 }
 
 #[utoipa::path(
@@ -67,6 +67,17 @@ pub async fn create(
     JsonBody(req): JsonBody<CreateUser>,
 ) -> Result<(StatusCode, Json<Account>), ApiError> {
     user.require(ADMIN)?;
+    let account = create_account(&state, user, req).await?;
+    Ok((StatusCode::CREATED, Json(account)))
+}
+
+/// Creates an account, audited (the JSON API's and the web back office's).
+pub(crate) async fn create_account(
+    state: &AppState,
+    user: AuthUser,
+    req: CreateUser,
+) -> Result<Account, ApiError> {
+    user.require(ADMIN)?;
     let role = parse_role(&req.role)?;
     let display = req.display_name.unwrap_or_else(|| req.username.clone());
     if display.trim().is_empty() || display.chars().count() > 100 {
@@ -75,7 +86,7 @@ pub async fn create(
         ));
     }
     let new = passwords::new_account_off_thread(req.username, display, role, req.password).await?;
-    let account = state
+    state
         .backend
         .write(move |unit| {
             let account = unit.create_account(&new)?;
@@ -92,8 +103,7 @@ pub async fn create(
             )?;
             Ok::<_, ApiError>(account)
         })
-        .await?;
-    Ok((StatusCode::CREATED, Json(account)))
+        .await
 }
 
 #[utoipa::path(
@@ -151,9 +161,9 @@ pub async fn get(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
-    display_name: Option<String>,
+    pub(crate) display_name: Option<String>,
     #[schema(pattern = "^(technician|back_office|admin)$")]
-    role: Option<String>,
+    pub(crate) role: Option<String>,
 }
 
 #[utoipa::path(
@@ -184,6 +194,17 @@ pub async fn update(
     Path(id): Path<String>,
     JsonBody(req): JsonBody<UpdateUser>,
 ) -> Result<Json<Account>, ApiError> {
+    update_account(&state, user, id, req).await.map(Json)
+}
+
+/// Changes an account's display name or role, audited (the JSON API's and the web back
+/// office's).
+pub(crate) async fn update_account(
+    state: &AppState,
+    user: AuthUser,
+    id: String,
+    req: UpdateUser,
+) -> Result<Account, ApiError> {
     user.require(ADMIN)?;
     let role = req.role.as_deref().map(parse_role).transpose()?;
     if let Some(d) = &req.display_name
@@ -214,10 +235,9 @@ pub async fn update(
             Ok(account)
         })
         .await
-        .map(Json)
 }
 
-async fn set_disabled(
+pub(crate) async fn set_disabled(
     state: AppState,
     user: AuthUser,
     id: String,
@@ -335,8 +355,20 @@ pub async fn reset_password(
     Path(id): Path<String>,
     JsonBody(req): JsonBody<ResetPassword>,
 ) -> Result<StatusCode, ApiError> {
+    reset(&state, user, id, req.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets a new password, audited; the account's sessions end (the JSON API's and the web
+/// back office's).
+pub(crate) async fn reset(
+    state: &AppState,
+    user: AuthUser,
+    id: String,
+    password: String,
+) -> Result<(), ApiError> {
     user.require(ADMIN)?;
-    let hash = passwords::hash_off_thread(req.password).await?;
+    let hash = passwords::hash_off_thread(password).await?;
     state
         .backend
         .write(move |unit| {
@@ -348,8 +380,7 @@ pub async fn reset_password(
             )?;
             Ok::<_, ApiError>(())
         })
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+        .await
 }
 
 #[utoipa::path(
@@ -465,12 +496,25 @@ pub async fn revoke_device(
     Path((id, device_id)): Path<(String, String)>,
     JsonBody(req): JsonBody<RevokeDevice>,
 ) -> Result<StatusCode, ApiError> {
+    revoke(&state, user, id, device_id, req.wipe).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Revokes a device of an account, with or without a remote wipe, audited (the JSON API's
+/// and the web back office's).
+pub(crate) async fn revoke(
+    state: &AppState,
+    user: AuthUser,
+    id: String,
+    device_id: String,
+    wipe: bool,
+) -> Result<(), ApiError> {
     user.require(ADMIN)?;
     state
         .backend
         .write(move |unit| {
-            if unit.revoke_device(&id, &device_id, req.wipe)? {
-                let detail = json!({"wipe": req.wipe});
+            if unit.revoke_device(&id, &device_id, wipe)? {
+                let detail = json!({"wipe": wipe});
                 let event = audit::by(
                     &user,
                     AuditAction::DeviceRevoked,
@@ -485,6 +529,5 @@ pub async fn revoke_device(
                 ))
             }
         })
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+        .await
 }

@@ -81,26 +81,50 @@ pub async fn login(
     headers: HeaderMap,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    if !valid_device_id(&req.device_id) {
-        return Err(ApiError::bad_request(
-            "device_id must be 1–64 characters of letters, digits, '-' or '_'",
-        ));
-    }
-    let address = client_address(peer.ip(), &headers, &state.config.trusted_proxies);
-    state
-        .login_limiter
-        .check(
-            &state.backend,
-            &req.username,
-            address,
-            super::jobs::now_ms(),
-        )
-        .await?;
     let LoginRequest {
         username,
         password,
         device_id,
     } = req;
+    let address = client_address(peer.ip(), &headers, &state.config.trusted_proxies);
+    let (account, refresh) = sign_in(
+        &state, address, username, password, &device_id, true, &ALL_ROLES,
+    )
+    .await?;
+    tokens(&state, &account, &device_id, refresh)
+}
+
+const ALL_ROLES: [onsite_domain::Role; 3] = [
+    onsite_domain::Role::Technician,
+    onsite_domain::Role::BackOffice,
+    onsite_domain::Role::Admin,
+];
+
+/// Checks a sign-in on `device_id` (limits, password, a disabled account, a revoked
+/// device), records it in the audit log, and makes the session: the device is seen now
+/// and, when `refresh` is asked for, a refresh token starts a new family. An account whose
+/// role is not in `roles` is refused (403 `role_not_allowed`, audited as a refusal) and no
+/// device is recorded. The JSON API's sign-in and the browser's (`crate::web::session`) are
+/// this one.
+pub(crate) async fn sign_in(
+    state: &AppState,
+    address: std::net::IpAddr,
+    username: String,
+    password: String,
+    device_id: &str,
+    refresh: bool,
+    roles: &'static [onsite_domain::Role],
+) -> Result<(Account, Option<String>), ApiError> {
+    if !valid_device_id(device_id) {
+        return Err(ApiError::bad_request(
+            "device_id must be 1–64 characters of letters, digits, '-' or '_'",
+        ));
+    }
+    state
+        .login_limiter
+        .check(&state.backend, &username, address, super::jobs::now_ms())
+        .await?;
+    let device_id = device_id.to_string();
     let device = device_id.clone();
     // The password is checked outside any unit of work, on the hashing threads: the
     // database never waits for Argon2.
@@ -154,6 +178,15 @@ pub async fn login(
                     "account_disabled",
                     invalid_credentials(),
                 )),
+                Some(c) if !roles.contains(&c.account.role) => Some((
+                    Some(c.account.id.clone()),
+                    "role_not_allowed",
+                    ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "role_not_allowed",
+                        "this role does not sign in here",
+                    ),
+                )),
                 Some(c) if unit.device_state(&c.account.id, &device)?.revoked => Some((
                     Some(c.account.id.clone()),
                     "device_revoked",
@@ -173,13 +206,16 @@ pub async fn login(
                 return Ok(Err(invalid_credentials()));
             };
             unit.touch_device(&account.id, &device)?;
-            let refresh = unit.issue_refresh(&account.id, &device, lifetime)?;
+            let refresh = if refresh {
+                Some(unit.issue_refresh(&account.id, &device, lifetime)?)
+            } else {
+                None
+            };
             record(unit, &audit.signed_in(&account))?;
             Ok::<_, ApiError>(Ok((account, refresh)))
         })
         .await?;
-    let (account, refresh) = signed_in?;
-    tokens(&state, &account, &device_id, Some(refresh))
+    signed_in
 }
 
 fn invalid_credentials() -> ApiError {

@@ -93,8 +93,18 @@ pub async fn create(
     JsonBody(req): JsonBody<CreateJob>,
 ) -> Result<(StatusCode, Json<JobView>), ApiError> {
     user.require(OFFICE)?;
+    let view = create_job(&state, user, req).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Creates a job as `user` (the JSON API's and the web back office's creation).
+pub(crate) async fn create_job(
+    state: &AppState,
+    user: AuthUser,
+    req: CreateJob,
+) -> Result<JobView, ApiError> {
     req.validate()?;
-    let editor = editor(&state, &user);
+    let editor = editor(state, &user);
     let made = Made {
         id: new_id(),
         at: now_ms(),
@@ -104,7 +114,7 @@ pub async fn create(
         .backend
         .write(move |unit| service::create(unit, &editor, req, made, new_id))
         .await?;
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok(view)
 }
 
 fn check_id(id: &str) -> Result<(), ApiError> {
@@ -184,7 +194,7 @@ pub(super) async fn edit(
 }
 
 /// Applies one of the back office's own edits.
-async fn apply(
+pub(crate) async fn apply(
     state: AppState,
     user: AuthUser,
     id: String,

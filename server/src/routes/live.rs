@@ -58,7 +58,7 @@ pub async fn live(
         .into_response())
 }
 
-async fn serve(
+pub(crate) async fn serve(
     mut socket: WebSocket,
     mut notices: tokio::sync::broadcast::Receiver<Notice>,
     mut stopping: tokio::sync::watch::Receiver<bool>,

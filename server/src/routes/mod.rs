@@ -9,11 +9,11 @@ pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod catalog;
 pub(crate) mod corrective;
-mod exports;
+pub(crate) mod exports;
 pub(crate) mod jobs;
 mod json;
 pub(crate) mod live;
-mod params;
+pub(crate) mod params;
 pub(crate) mod quarantine;
 pub(crate) mod registry;
 pub(crate) mod reports;
@@ -39,6 +39,8 @@ pub fn router(state: AppState) -> Router {
     )
     .split_for_parts();
     router
+        // The web back office: pages, not part of the JSON API or its document.
+        .merge(crate::web::router(state.clone()))
         .fallback(no_such_route)
         .method_not_allowed_fallback(no_such_method)
         .layer(axum::middleware::from_fn(crate::metrics::track))

@@ -45,6 +45,30 @@ impl FromRequestParts<crate::app::AppState> for Params {
 }
 
 impl Params {
+    /// A parameter's value, left in place.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.values
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Sets a parameter the request did not give.
+    pub fn or_insert(&mut self, key: &str, value: &str) {
+        if self.get(key).is_none() {
+            self.values.insert(key.to_string(), value.to_string());
+        }
+    }
+
+    /// The parameters as a query string, in key order (a page's links to its exports).
+    pub fn query_string(&self) -> String {
+        self.values
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
     /// Takes a parameter; an empty value counts as absent (forms send `?tier=`).
     pub fn take(&mut self, key: &str) -> Option<String> {
         self.values.remove(key).filter(|v| !v.is_empty())
@@ -168,4 +192,16 @@ pub fn check_technician(
             "no technician account has that id",
         )),
     }
+}
+
+/// Percent-encodes a query component.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

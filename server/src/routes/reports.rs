@@ -57,9 +57,19 @@ const OFFICE: &[Role] = &[Role::BackOffice];
 pub async fn satisfaction(
     State(state): State<AppState>,
     user: AuthUser,
-    mut p: Params,
+    p: Params,
 ) -> Result<Response, ApiError> {
     user.require(OFFICE)?;
+    let (report, export, format) = satisfaction_report(&state, p).await?;
+    satisfaction_answer(format, &report, &export)
+}
+
+/// The satisfaction report the parameters ask for, what an export of it holds (`groups`,
+/// `items` or `trend`) and in which format (the JSON API's and the web back office's).
+pub(crate) async fn satisfaction_report(
+    state: &AppState,
+    mut p: Params,
+) -> Result<(SatisfactionReport, String, Format), ApiError> {
     let period = p.required_period()?;
     let group = match p.take("group_by") {
         None => Group::All,
@@ -96,7 +106,16 @@ pub async fn satisfaction(
             Ok::<_, ApiError>(SatisfactionReport::build(unit, &query)?)
         })
         .await?;
-    respond_with(format, "satisfaction", &report, || match export.as_str() {
+    Ok((report, export, format))
+}
+
+/// Answers a satisfaction report as JSON, or the table `export` names as a file.
+pub(crate) fn satisfaction_answer(
+    format: Format,
+    report: &SatisfactionReport,
+    export: &str,
+) -> Result<Response, ApiError> {
+    respond_with(format, "satisfaction", report, || match export {
         "items" => report.items_table(),
         "trend" => report.trend_table(),
         _ => report.groups_table(),
@@ -161,9 +180,19 @@ fn targets(base: Targets, p: &mut Params) -> Result<Targets, ApiError> {
 pub async fn service_levels(
     State(state): State<AppState>,
     user: AuthUser,
-    mut p: Params,
+    p: Params,
 ) -> Result<Response, ApiError> {
     user.require(OFFICE)?;
+    let (report, format) = service_levels_report(&state, p).await?;
+    respond_with(format, "service-levels", &report, || report.table())
+}
+
+/// The service-level report the parameters ask for, and in which format (the JSON API's
+/// and the web back office's).
+pub(crate) async fn service_levels_report(
+    state: &AppState,
+    mut p: Params,
+) -> Result<(ServiceLevelsReport, Format), ApiError> {
     let period = p.required_period()?;
     let group = match p.take("group_by") {
         None => sla::Group::All,
@@ -190,7 +219,7 @@ pub async fn service_levels(
             Ok::<_, ApiError>(ServiceLevelsReport::build(unit, &query)?)
         })
         .await?;
-    respond_with(format, "service-levels", &report, || report.table())
+    Ok((report, format))
 }
 
 #[utoipa::path(

@@ -201,6 +201,11 @@ pub async fn detail(
     Path(id): Path<String>,
 ) -> Result<Json<ReviewDetail>, ApiError> {
     user.require(OFFICE)?;
+    read_detail(&state, id).await.map(Json)
+}
+
+/// A job's detail with its edit history (the JSON API's and the web back office's).
+pub(crate) async fn read_detail(state: &AppState, id: String) -> Result<ReviewDetail, ApiError> {
     if !onsite_sync::server::valid_doc_id(&id) {
         return Err(ApiError::bad_request("job ids are lowercase UUIDs"));
     }
@@ -212,12 +217,11 @@ pub async fn detail(
         .read(move |unit| detail_of(unit, &id, false))
         .await?
     {
-        Some(job) => Ok(Json(job)),
+        Some(job) => Ok(job),
         None => state
             .backend
             .write(move |unit| detail_of(unit, &again, true))
             .await?
-            .map(Json)
             .ok_or_else(|| ApiError::internal("an unusable job was not set aside")),
     }
 }
