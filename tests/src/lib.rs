@@ -4,6 +4,7 @@
 //! a separate `onsite` process that can be killed), accounts, and the HTTP calls the back
 //! office makes. Every server gets its own temporary data directory, removed on drop.
 
+pub mod browser;
 pub mod database;
 pub mod hostile;
 pub mod office;
