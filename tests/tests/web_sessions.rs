@@ -354,4 +354,37 @@ async fn a_job_approved_on_its_page_reaches_the_technicians_device_by_sync() {
         .await
         .unwrap();
     assert_eq!(csv.status, 200, "{}", csv.body);
+
+    // The dissatisfied answer opened a corrective action; its page edits it.
+    let actions = office.get("/corrective").await.unwrap();
+    assert_eq!(actions.status, 200, "{}", actions.body);
+    let (_, body) = server
+        .call(Method::GET, &format!("/v1/corrective-actions?job={job}"), &token, None)
+        .await
+        .unwrap();
+    let id = body["corrective_actions"][0]["id"].as_i64().unwrap();
+    assert!(actions.body.contains(&format!(r#"data-action="{id}""#)));
+    let saved = office
+        .post(
+            &format!("/corrective/{id}"),
+            &[
+                ("csrf", &actions.csrf().unwrap()),
+                ("owner", "质量部 王工"),
+                ("department", "quality"),
+                ("due_date", "2030-01-31"),
+                ("status", "in_progress"),
+                ("verification", ""),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let (_, body) = server
+        .call(Method::GET, &format!("/v1/corrective-actions?job={job}"), &token, None)
+        .await
+        .unwrap();
+    let action = &body["corrective_actions"][0];
+    assert_eq!(action["owner"], "质量部 王工");
+    assert_eq!(action["status"], "in_progress");
+    assert_eq!(action["due_date"], "2030-01-31");
 }

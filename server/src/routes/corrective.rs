@@ -92,12 +92,12 @@ pub async fn list(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRequest {
-    owner: Option<String>,
-    department: Option<String>,
-    due_date: Option<String>,
+    pub(crate) owner: Option<String>,
+    pub(crate) department: Option<String>,
+    pub(crate) due_date: Option<String>,
     #[schema(pattern = "^(open|in_progress|done|verified)$")]
-    status: Option<String>,
-    verification: Option<String>,
+    pub(crate) status: Option<String>,
+    pub(crate) verification: Option<String>,
 }
 
 fn short(v: Option<String>, what: &str, max: usize) -> Result<Option<String>, ApiError> {
@@ -139,6 +139,16 @@ pub async fn update(
     JsonBody(req): JsonBody<UpdateRequest>,
 ) -> Result<Json<CorrectiveAction>, ApiError> {
     user.require(OFFICE)?;
+    update_action(&state, &id, req).await.map(Json)
+}
+
+/// Checks and applies an update of a corrective action (the JSON API's and the web back
+/// office's).
+pub(crate) async fn update_action(
+    state: &AppState,
+    id: &str,
+    req: UpdateRequest,
+) -> Result<CorrectiveAction, ApiError> {
     let id: i64 = id
         .parse()
         .ok()
@@ -182,6 +192,5 @@ pub async fn update(
         .backend
         .write(move |unit| unit.update_corrective_action(id, &update, now))
         .await?
-        .map(Json)
         .ok_or_else(|| ApiError::not_found("no corrective action with that id"))
 }

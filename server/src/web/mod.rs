@@ -7,6 +7,7 @@
 //! headers are in [`session`]; the words of the pages in [`text`].
 
 mod accounts;
+mod corrective;
 mod dispatch;
 mod live;
 mod reports;
@@ -62,6 +63,8 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/reports/service-levels/export",
             get(reports::service_levels_export),
         )
+        .route("/corrective", get(corrective::list))
+        .route("/corrective/{id}", post(corrective::update))
         .route("/accounts", get(accounts::list).post(accounts::create))
         .route("/accounts/{id}", get(accounts::detail))
         .route("/accounts/{id}/role", post(accounts::role))
