@@ -33,6 +33,14 @@ async fn devices(server: &TestServer, admin: &str, user_id: &str) -> Vec<Value> 
     body["devices"].as_array().unwrap().clone()
 }
 
+/// The job's first corrective action, as the JSON API lists it.
+async fn action_of(server: &TestServer, office: &str, job: &str) -> Value {
+    let path = format!("/v1/corrective-actions?job={job}");
+    let (status, body) = server.call(Method::GET, &path, office, None).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    body["corrective_actions"][0].clone()
+}
+
 #[tokio::test]
 async fn the_session_cookie_is_http_only_strict_and_bound_to_a_browser_device() {
     let server = TestServer::start().await.unwrap();
@@ -358,11 +366,9 @@ async fn a_job_approved_on_its_page_reaches_the_technicians_device_by_sync() {
     // The dissatisfied answer opened a corrective action; its page edits it.
     let actions = office.get("/corrective").await.unwrap();
     assert_eq!(actions.status, 200, "{}", actions.body);
-    let (_, body) = server
-        .call(Method::GET, &format!("/v1/corrective-actions?job={job}"), &token, None)
-        .await
+    let id = action_of(&server, &token, &job).await["id"]
+        .as_i64()
         .unwrap();
-    let id = body["corrective_actions"][0]["id"].as_i64().unwrap();
     assert!(actions.body.contains(&format!(r#"data-action="{id}""#)));
     let saved = office
         .post(
@@ -379,11 +385,7 @@ async fn a_job_approved_on_its_page_reaches_the_technicians_device_by_sync() {
         .await
         .unwrap();
     assert_eq!(saved.status, 303, "{}", saved.body);
-    let (_, body) = server
-        .call(Method::GET, &format!("/v1/corrective-actions?job={job}"), &token, None)
-        .await
-        .unwrap();
-    let action = &body["corrective_actions"][0];
+    let action = action_of(&server, &token, &job).await;
     assert_eq!(action["owner"], "质量部 王工");
     assert_eq!(action["status"], "in_progress");
     assert_eq!(action["due_date"], "2030-01-31");

@@ -3,14 +3,13 @@
 //! password, revoke a device with or without a remote wipe — the admin API's functions.
 
 use askama::Template;
-use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use onsite_domain::Role;
 use onsite_store::repo::accounts::Account;
 
 use super::review::{Choice, choices};
-use super::{Chrome, WebError, WebUser, bad_form, html};
+use super::{Chrome, WebError, WebForm, WebUser, html};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::routes::admin;
@@ -73,10 +72,10 @@ pub struct CreateForm {
 pub async fn create(
     State(state): State<AppState>,
     user: WebUser,
-    form: Result<axum::Form<CreateForm>, FormRejection>,
+    WebForm(form): WebForm<CreateForm>,
 ) -> Result<Response, WebError> {
     user.require(Role::Admin)?;
-    let axum::Form(f) = form.map_err(bad_form)?;
+    let f = form;
     let display = f.display_name.trim().to_string();
     let account = admin::create_account(
         &state,
@@ -160,10 +159,10 @@ pub async fn role(
     State(state): State<AppState>,
     user: WebUser,
     Path(id): Path<String>,
-    form: Result<axum::Form<RoleForm>, FormRejection>,
+    WebForm(form): WebForm<RoleForm>,
 ) -> Result<Response, WebError> {
     user.require(Role::Admin)?;
-    let axum::Form(f) = form.map_err(bad_form)?;
+    let f = form;
     let change = admin::UpdateUser {
         display_name: None,
         role: Some(f.role),
@@ -201,10 +200,10 @@ pub async fn password(
     State(state): State<AppState>,
     user: WebUser,
     Path(id): Path<String>,
-    form: Result<axum::Form<PasswordForm>, FormRejection>,
+    WebForm(form): WebForm<PasswordForm>,
 ) -> Result<Response, WebError> {
     user.require(Role::Admin)?;
-    let axum::Form(f) = form.map_err(bad_form)?;
+    let f = form;
     admin::reset(&state, user.auth(), id.clone(), f.password).await?;
     Ok(saved(&id))
 }
@@ -219,10 +218,10 @@ pub async fn revoke(
     State(state): State<AppState>,
     user: WebUser,
     Path((id, device)): Path<(String, String)>,
-    form: Result<axum::Form<RevokeForm>, FormRejection>,
+    WebForm(form): WebForm<RevokeForm>,
 ) -> Result<Response, WebError> {
     user.require(Role::Admin)?;
-    let axum::Form(f) = form.map_err(bad_form)?;
+    let f = form;
     admin::revoke(&state, user.auth(), id.clone(), device, f.wipe.is_some()).await?;
     Ok(Redirect::to(&format!("/accounts/{id}?done=revoked")).into_response())
 }

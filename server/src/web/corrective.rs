@@ -3,14 +3,13 @@
 //! `/v1/corrective-actions`.
 
 use askama::Template;
-use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use onsite_domain::Role;
 use onsite_store::report::corrective::{Filter, STATUSES};
 
 use super::review::{Choice, choices, short_id};
-use super::{Chrome, WebError, WebUser, bad_form, html};
+use super::{Chrome, WebError, WebForm, WebUser, html, page_params};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::routes::corrective::{UpdateRequest, update_action};
@@ -48,9 +47,7 @@ pub async fn list(
     user: WebUser,
     p: Result<Params, ApiError>,
 ) -> Result<Response, WebError> {
-    user.require(Role::BackOffice)?;
-    let mut p = p?;
-    p.take("lang");
+    let mut p = page_params(&user, Role::BackOffice, p)?;
     let all = p.bool("all")?.unwrap_or(false);
     p.finish()?;
     let filter = Filter {
@@ -91,9 +88,7 @@ pub async fn list(
         })
         .collect();
     // Overdue first, then by due date.
-    actions.sort_by(|a, b| {
-        (!a.overdue, &a.due_date, a.id).cmp(&(!b.overdue, &b.due_date, b.id))
-    });
+    actions.sort_by(|a, b| (!a.overdue, &a.due_date, a.id).cmp(&(!b.overdue, &b.due_date, b.id)));
     html(&Page {
         page: user.chrome(match user.here.split_once('?').map(|(_, q)| q) {
             Some("done=saved") => Some("action_saved"),
@@ -121,10 +116,10 @@ pub async fn update(
     State(state): State<AppState>,
     user: WebUser,
     Path(id): Path<String>,
-    form: Result<axum::Form<ActionForm>, FormRejection>,
+    WebForm(form): WebForm<ActionForm>,
 ) -> Result<Response, WebError> {
     user.require(Role::BackOffice)?;
-    let axum::Form(f) = form.map_err(bad_form)?;
+    let f = form;
     let given = |s: String| {
         let s = s.trim().to_string();
         (!s.is_empty()).then_some(s)

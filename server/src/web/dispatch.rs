@@ -3,7 +3,6 @@
 //! cancelling — the same operations as `POST /v1/jobs`, `/assign` and `/cancel`.
 
 use askama::Template;
-use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use onsite_domain::Role;
@@ -11,8 +10,8 @@ use onsite_domain::office::{CreateJob, CustomerInput, Edit, ProductInput};
 use onsite_store::repo::jobs::ReviewFilter;
 use onsite_store::repo::reference::CustomerFilter;
 
-use super::review::{Choice, Row, short_id, technicians};
-use super::{Chrome, WebError, WebUser, bad_form, html, when};
+use super::review::{Choice, Row, technicians};
+use super::{Chrome, WebError, WebForm, WebUser, html, page_params};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::routes::params::Params;
@@ -44,9 +43,7 @@ pub async fn board(
     user: WebUser,
     p: Result<Params, ApiError>,
 ) -> Result<Response, WebError> {
-    user.require(Role::BackOffice)?;
-    let mut p = p?;
-    p.take("lang");
+    let mut p = page_params(&user, Role::BackOffice, p)?;
     let by_status = p.one_of("view", &["technician", "status"])?.as_deref() == Some("status");
     p.finish()?;
     let filter = ReviewFilter {
@@ -61,23 +58,7 @@ pub async fn board(
     let rows: Vec<(String, Row)> = jobs
         .into_iter()
         .filter(|r| on_board(&r.status, &r.review_state))
-        .map(|r| {
-            (
-                r.status.clone(),
-                Row {
-                    short: short_id(&r.id),
-                    status: lang.label("status", &r.status),
-                    review: lang.label("review", &r.review_state),
-                    review_state: r.review_state,
-                    technician: r.assignee_name.or(r.assignee).unwrap_or_default(),
-                    customer: r.customer_name,
-                    model: r.product_model,
-                    complaint: r.complaint,
-                    reported: when(&state, r.reported_at),
-                    id: r.id,
-                },
-            )
-        })
+        .map(|r| (r.status.clone(), Row::of(&state, lang, r)))
         .collect();
     let mut columns: Vec<Column> = Vec::new();
     if by_status {
@@ -149,9 +130,7 @@ pub async fn new_job(
     user: WebUser,
     p: Result<Params, ApiError>,
 ) -> Result<Response, WebError> {
-    user.require(Role::BackOffice)?;
-    let mut p = p?;
-    p.take("lang");
+    let mut p = page_params(&user, Role::BackOffice, p)?;
     let q = p.take("q");
     p.finish()?;
     let found = match q.clone() {
@@ -253,10 +232,9 @@ impl CreateForm {
 pub async fn create(
     State(state): State<AppState>,
     user: WebUser,
-    form: Result<axum::Form<CreateForm>, FormRejection>,
+    WebForm(form): WebForm<CreateForm>,
 ) -> Result<Response, WebError> {
     user.require(Role::BackOffice)?;
-    let axum::Form(form) = form.map_err(bad_form)?;
     let view = crate::routes::jobs::create_job(&state, user.auth(), form.request()).await?;
     Ok(Redirect::to(&format!("/jobs/{}?done=create", view.id)).into_response())
 }
@@ -270,10 +248,9 @@ pub async fn assign(
     State(state): State<AppState>,
     user: WebUser,
     Path(id): Path<String>,
-    form: Result<axum::Form<AssignForm>, FormRejection>,
+    WebForm(form): WebForm<AssignForm>,
 ) -> Result<Response, WebError> {
     user.require(Role::BackOffice)?;
-    let axum::Form(form) = form.map_err(bad_form)?;
     let edit = Edit::Assign {
         assignee: form.assignee,
     };

@@ -248,6 +248,37 @@ impl IntoResponse for WebError {
     }
 }
 
+/// A form a page posted (URL-encoded), refused with an error page when it does not parse.
+pub(crate) struct WebForm<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for WebForm<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = WebError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, WebError> {
+        axum::Form::<T>::from_request(req, state)
+            .await
+            .map(|axum::Form(t)| WebForm(t))
+            .map_err(bad_form)
+    }
+}
+
+/// The query of a page that needs `role`: the caller checked, `lang` (the language switch,
+/// already applied) taken out.
+pub(crate) fn page_params(
+    user: &WebUser,
+    role: Role,
+    p: Result<crate::routes::params::Params, ApiError>,
+) -> Result<crate::routes::params::Params, WebError> {
+    user.require(role)?;
+    let mut p = p?;
+    p.take("lang");
+    Ok(p)
+}
+
 /// A form or query the page sent that does not parse.
 pub(crate) fn bad_form(e: impl std::fmt::Display) -> WebError {
     WebError(ApiError::bad_request(format!("bad form: {e}")))

@@ -9,7 +9,7 @@ use onsite_domain::Role;
 use onsite_store::report::satisfaction::{SideFigures, TotalsFigures};
 use onsite_store::report::service_levels::{LevelFigures, MetFigures};
 
-use super::{Chrome, Lang, WebError, WebUser, html, pct};
+use super::{Chrome, Lang, WebError, WebUser, html, page_params, pct};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::routes::exports::{Format, respond_with};
@@ -20,16 +20,25 @@ use crate::routes::reports::{satisfaction_answer, satisfaction_report, service_l
 /// month of the company's zone when none is given.
 struct Picked {
     params: Params,
-    month: String,
-    from: String,
-    to: String,
-    group_by: String,
     query: String,
+    picker: Picker,
 }
 
-fn pick(state: &AppState, p: Result<Params, ApiError>) -> Result<Picked, WebError> {
-    let mut params = p?;
-    params.take("lang");
+/// What the period picker shows (templates/period.html).
+pub(crate) struct Picker {
+    pub month: String,
+    pub from: String,
+    pub to: String,
+    pub groupings: Vec<(&'static str, String, bool)>,
+}
+
+fn pick(
+    state: &AppState,
+    user: &WebUser,
+    p: Result<Params, ApiError>,
+    groups: &[&'static str],
+) -> Result<Picked, WebError> {
+    let mut params = page_params(user, Role::BackOffice, p)?;
     if ["month", "from", "to"]
         .iter()
         .all(|k| params.get(k).is_none())
@@ -41,14 +50,25 @@ fn pick(state: &AppState, p: Result<Params, ApiError>) -> Result<Picked, WebErro
         params.or_insert("month", &month);
     }
     let value = |k: &str| params.get(k).unwrap_or_default().to_string();
+    let group_by = value("group_by");
     Ok(Picked {
-        month: value("month"),
-        from: value("from"),
-        to: value("to"),
-        group_by: value("group_by"),
+        picker: Picker {
+            month: value("month"),
+            from: value("from"),
+            to: value("to"),
+            groupings: groupings(user.lang, &group_by, groups),
+        },
         query: params.query_string(),
         params,
     })
+}
+
+/// A download is a file: CSV or XLSX.
+fn downloadable(format: Format) -> Result<(), WebError> {
+    match format {
+        Format::Json => Err(super::bad_form("format must be csv or xlsx")),
+        Format::Csv | Format::Xlsx => Ok(()),
+    }
 }
 
 /// One line of the figures: self-assessment, survey, all, overall.
@@ -103,10 +123,7 @@ pub(crate) struct ItemRow {
 #[template(path = "satisfaction.html")]
 struct Satisfaction {
     page: Chrome,
-    month: String,
-    from: String,
-    to: String,
-    groupings: Vec<(&'static str, String, bool)>,
+    picker: Picker,
     period: String,
     total: Vec<Line>,
     groups: Vec<GroupRow>,
@@ -126,13 +143,22 @@ fn change(v: Option<f64>) -> String {
     v.map_or_else(|| "—".into(), |v| format!("{v:+.1}"))
 }
 
+const SATISFACTION_GROUPS: [&str; 6] = [
+    "none",
+    "technician",
+    "customer_tier",
+    "product_model",
+    "region",
+    "month",
+];
+const LEVEL_GROUPS: [&str; 3] = ["none", "technician", "month"];
+
 pub async fn satisfaction(
     State(state): State<AppState>,
     user: WebUser,
     p: Result<Params, ApiError>,
 ) -> Result<Response, WebError> {
-    user.require(Role::BackOffice)?;
-    let picked = pick(&state, p)?;
+    let picked = pick(&state, &user, p, &SATISFACTION_GROUPS)?;
     let (report, _, _) = satisfaction_report(&state, picked.params).await?;
     let lang = user.lang;
     let item = |i: &onsite_store::report::satisfaction::ItemFigures| ItemRow {
@@ -147,21 +173,7 @@ pub async fn satisfaction(
     };
     let page = Satisfaction {
         page: user.chrome(None),
-        groupings: groupings(
-            lang,
-            &picked.group_by,
-            &[
-                "none",
-                "technician",
-                "customer_tier",
-                "product_model",
-                "region",
-                "month",
-            ],
-        ),
-        month: picked.month,
-        from: picked.from,
-        to: picked.to,
+        picker: picked.picker,
         period: format!("{} – {}", report.period.from, report.period.to),
         total: lines(&report.total),
         groups: report
@@ -198,12 +210,9 @@ pub async fn satisfaction_export(
     user: WebUser,
     p: Result<Params, ApiError>,
 ) -> Result<Response, WebError> {
-    user.require(Role::BackOffice)?;
-    let picked = pick(&state, p)?;
+    let picked = pick(&state, &user, p, &SATISFACTION_GROUPS)?;
     let (report, export, format) = satisfaction_report(&state, picked.params).await?;
-    if format == Format::Json {
-        return Err(super::bad_form("format must be csv or xlsx"));
-    }
+    downloadable(format)?;
     Ok(satisfaction_answer(format, &report, &export)?)
 }
 
@@ -245,10 +254,7 @@ fn level_row(label: String, f: &LevelFigures) -> LevelRow {
 #[template(path = "service_levels.html")]
 struct ServiceLevels {
     page: Chrome,
-    month: String,
-    from: String,
-    to: String,
-    groupings: Vec<(&'static str, String, bool)>,
+    picker: Picker,
     period: String,
     targets: String,
     rows: Vec<LevelRow>,
@@ -260,8 +266,7 @@ pub async fn service_levels(
     user: WebUser,
     p: Result<Params, ApiError>,
 ) -> Result<Response, WebError> {
-    user.require(Role::BackOffice)?;
-    let picked = pick(&state, p)?;
+    let picked = pick(&state, &user, p, &LEVEL_GROUPS)?;
     let (report, _) = service_levels_report(&state, picked.params).await?;
     let lang = user.lang;
     let t = &report.targets;
@@ -274,10 +279,7 @@ pub async fn service_levels(
     );
     html(&ServiceLevels {
         page: user.chrome(None),
-        groupings: groupings(lang, &picked.group_by, &["none", "technician", "month"]),
-        month: picked.month,
-        from: picked.from,
-        to: picked.to,
+        picker: picked.picker,
         period: format!("{} – {}", report.period.from, report.period.to),
         targets: format!(
             "{} ≤ {} h · {} ≤ {} / {} h · {} ≤ {} h · {} ≤ {} min",
@@ -301,12 +303,9 @@ pub async fn service_levels_export(
     user: WebUser,
     p: Result<Params, ApiError>,
 ) -> Result<Response, WebError> {
-    user.require(Role::BackOffice)?;
-    let picked = pick(&state, p)?;
+    let picked = pick(&state, &user, p, &LEVEL_GROUPS)?;
     let (report, format) = service_levels_report(&state, picked.params).await?;
-    if format == Format::Json {
-        return Err(super::bad_form("format must be csv or xlsx"));
-    }
+    downloadable(format)?;
     Ok(respond_with(format, "service-levels", &report, || {
         report.table()
     })?)

@@ -7,9 +7,11 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use onsite_domain::Role;
 use onsite_domain::office::Edit;
-use onsite_store::repo::jobs::ReviewFilter;
+use onsite_store::repo::jobs::{ReviewFilter, ReviewRow};
 
-use super::{Chrome, Lang, WebError, WebUser, bad_form, duration, html, pct, when};
+use super::{
+    Chrome, Lang, WebError, WebForm, WebUser, bad_form, duration, html, page_params, pct, when,
+};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::routes::params::{Params, check_technician};
@@ -27,6 +29,23 @@ pub(crate) struct Row {
     pub model: String,
     pub complaint: bool,
     pub reported: String,
+}
+
+impl Row {
+    pub(crate) fn of(state: &AppState, lang: Lang, r: ReviewRow) -> Row {
+        Row {
+            short: short_id(&r.id),
+            status: lang.label("status", &r.status),
+            review: lang.label("review", &r.review_state),
+            review_state: r.review_state,
+            technician: r.assignee_name.or(r.assignee).unwrap_or_default(),
+            customer: r.customer_name,
+            model: r.product_model,
+            complaint: r.complaint,
+            reported: when(state, r.reported_at),
+            id: r.id,
+        }
+    }
 }
 
 /// A choice of a filter's select.
@@ -90,9 +109,7 @@ pub async fn queue(
     user: WebUser,
     p: Result<Params, ApiError>,
 ) -> Result<Response, WebError> {
-    user.require(Role::BackOffice)?;
-    let mut p = p?;
-    p.take("lang");
+    let mut p = page_params(&user, Role::BackOffice, p)?;
     // The queue opens on what waits for a decision.
     let review_state = match p.take("review_state") {
         None => Some("pending".to_string()),
@@ -122,21 +139,7 @@ pub async fn queue(
             Ok::<_, ApiError>(unit.review_list(&filter)?)
         })
         .await?;
-    let rows = jobs
-        .into_iter()
-        .map(|r| Row {
-            short: short_id(&r.id),
-            status: lang.label("status", &r.status),
-            review: lang.label("review", &r.review_state),
-            review_state: r.review_state,
-            technician: r.assignee_name.or(r.assignee).unwrap_or_default(),
-            customer: r.customer_name,
-            model: r.product_model,
-            complaint: r.complaint,
-            reported: when(&state, r.reported_at),
-            id: r.id,
-        })
-        .collect();
+    let rows = jobs.into_iter().map(|r| Row::of(&state, lang, r)).collect();
     let mut review_states = choices(
         lang,
         "review",
@@ -380,10 +383,9 @@ pub async fn decide(
     State(state): State<AppState>,
     user: WebUser,
     Path(id): Path<String>,
-    form: Result<axum::Form<DecideForm>, axum::extract::rejection::FormRejection>,
+    WebForm(form): WebForm<DecideForm>,
 ) -> Result<Response, WebError> {
     user.require(Role::BackOffice)?;
-    let axum::Form(form) = form.map_err(bad_form)?;
     let edit = Edit::review(&form.decision, form.comment).map_err(ApiError::from)?;
     let _ = crate::routes::jobs::apply(state, user.auth(), id.clone(), edit).await?;
     Ok(Redirect::to(&format!("/jobs/{id}?done=review")).into_response())
