@@ -389,4 +389,60 @@ async fn a_job_approved_on_its_page_reaches_the_technicians_device_by_sync() {
     assert_eq!(action["owner"], "质量部 王工");
     assert_eq!(action["status"], "in_progress");
     assert_eq!(action["due_date"], "2030-01-31");
+
+    // The month's callback sample lists the customer; the caller records the answers.
+    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    let worklist = office
+        .get(&format!("/callback?month={month}"))
+        .await
+        .unwrap();
+    assert_eq!(worklist.status, 200, "{}", worklist.body);
+    assert!(
+        worklist
+            .body
+            .contains(&format!(r#"href="/callback/{job}""#))
+    );
+    let form = office.get(&format!("/callback/{job}")).await.unwrap();
+    assert_eq!(form.status, 200, "{}", form.body);
+    let recorded = office
+        .post(
+            &format!("/callback/{job}"),
+            &[
+                ("csrf", &form.csrf().unwrap()),
+                ("answer.overall", "8"),
+                ("answer.quality", "6"),
+                ("comment.quality", "还有点响"),
+                ("answer.price", ""),
+                ("comment.price", "ignored: no answer"),
+                ("suggestion", "希望回访更及时"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(recorded.status, 303, "{}", recorded.body);
+    let (_, detail) = server
+        .call(Method::GET, &format!("/v1/review/jobs/{job}"), &token, None)
+        .await
+        .unwrap();
+    let callback = detail["forms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["respondent"] == "callback")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        callback["answers"].as_array().unwrap().len(),
+        2,
+        "{callback}"
+    );
+    assert_eq!(callback["suggestion"], "希望回访更及时");
+    let again = office
+        .get(&format!("/callback?month={month}"))
+        .await
+        .unwrap();
+    assert!(
+        !again.body.contains(&format!(r#"href="/callback/{job}""#)),
+        "called"
+    );
 }

@@ -49,9 +49,19 @@ const OFFICE: &[Role] = &[Role::BackOffice];
 pub async fn sample(
     State(state): State<AppState>,
     user: AuthUser,
-    mut p: Params,
+    p: Params,
 ) -> Result<Response, ApiError> {
     user.require(OFFICE)?;
+    let (sample, format) = callback_sample(&state, p).await?;
+    respond_with(format, "callback-sample", &sample, || sample.table())
+}
+
+/// The month's callback sample the parameters ask for, and in which format (the JSON
+/// API's and the web back office's).
+pub(crate) async fn callback_sample(
+    state: &AppState,
+    mut p: Params,
+) -> Result<(CallbackSample, Format), ApiError> {
     let month = p.month()?;
     let size = p.number("size", 100, 1, 10_000)? as usize;
     let format = Format::take(&mut p)?;
@@ -65,18 +75,18 @@ pub async fn sample(
         size,
         sample,
     };
-    respond_with(format, "callback-sample", &sample, || sample.table())
+    Ok((sample, format))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallbackRequest {
     /// Item id → points on the scale.
-    answers: BTreeMap<String, i64>,
+    pub(crate) answers: BTreeMap<String, i64>,
     #[serde(default)]
-    comments: BTreeMap<String, String>,
+    pub(crate) comments: BTreeMap<String, String>,
     #[serde(default)]
-    suggestion: String,
+    pub(crate) suggestion: String,
 }
 
 #[utoipa::path(
@@ -109,6 +119,17 @@ pub async fn record(
     JsonBody(req): JsonBody<CallbackRequest>,
 ) -> Result<Json<Value>, ApiError> {
     user.require(OFFICE)?;
+    record_callback(state, user, id, req).await
+}
+
+/// Checks and records a callback form on a completed job (the JSON API's and the web back
+/// office's).
+pub(crate) async fn record_callback(
+    state: AppState,
+    user: AuthUser,
+    id: String,
+    req: CallbackRequest,
+) -> Result<Json<Value>, ApiError> {
     if req.answers.is_empty() {
         return Err(ApiError::bad_request("answer at least one item"));
     }

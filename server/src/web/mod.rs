@@ -7,6 +7,7 @@
 //! headers are in [`session`]; the words of the pages in [`text`].
 
 mod accounts;
+mod callback;
 mod corrective;
 mod dispatch;
 mod live;
@@ -63,6 +64,8 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/reports/service-levels/export",
             get(reports::service_levels_export),
         )
+        .route("/callback", get(callback::worklist))
+        .route("/callback/{id}", get(callback::form).post(callback::record))
         .route("/corrective", get(corrective::list))
         .route("/corrective/{id}", post(corrective::update))
         .route("/accounts", get(accounts::list).post(accounts::create))
