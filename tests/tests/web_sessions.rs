@@ -282,6 +282,18 @@ async fn a_job_approved_on_its_page_reaches_the_technicians_device_by_sync() {
     c.accept(&job).unwrap();
     c.arrive(&job).unwrap();
     c.diagnose(&job, "继电器损坏").unwrap();
+    c.record_part(
+        &job,
+        onsite_client::PartInput {
+            sku: "RELAY-01".into(),
+            name: "继电器".into(),
+            quantity: 1,
+            unit_price_cents: Some(2_500),
+            billable: Some(false),
+            ..onsite_client::PartInput::default()
+        },
+    )
+    .unwrap();
     c.repair(&job, "换继电器").unwrap();
     let survey = c.start_form(&job, "survey").unwrap();
     c.answer_item(&job, &survey, "overall", 10, "").unwrap();
@@ -362,6 +374,25 @@ async fn a_job_approved_on_its_page_reaches_the_technicians_device_by_sync() {
         .await
         .unwrap();
     assert_eq!(csv.status, 200, "{}", csv.body);
+
+    // Parts: the line is consumed, and the van never restocked shows a negative balance.
+    let parts = office
+        .get(&format!("/reports/parts?{period}"))
+        .await
+        .unwrap();
+    assert_eq!(parts.status, 200, "{}", parts.body);
+    assert!(parts.body.contains("RELAY-01"));
+    assert!(
+        parts.body.contains(r#"<span id="negative">1</span>"#),
+        "{}",
+        parts.body
+    );
+    let stock = office
+        .get("/reports/parts/export?export=stock&format=csv")
+        .await
+        .unwrap();
+    assert_eq!(stock.status, 200, "{}", stock.body);
+    assert!(stock.body.contains("RELAY-01"));
 
     // The dissatisfied answer opened a corrective action; its page edits it.
     let actions = office.get("/corrective").await.unwrap();

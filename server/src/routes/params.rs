@@ -45,6 +45,14 @@ impl FromRequestParts<crate::app::AppState> for Params {
 }
 
 impl Params {
+    /// No parameters (a page that shows a list unfiltered beside its own).
+    pub fn empty(zone: onsite_store::report::Tz) -> Params {
+        Params {
+            values: BTreeMap::new(),
+            zone,
+        }
+    }
+
     /// A parameter's value, left in place.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.values

@@ -252,9 +252,19 @@ pub(crate) async fn service_levels_report(
 pub async fn parts_report(
     State(state): State<AppState>,
     user: AuthUser,
-    mut p: Params,
+    p: Params,
 ) -> Result<Response, ApiError> {
     user.require(OFFICE)?;
+    let (report, export, format) = parts_of(&state, p).await?;
+    parts_answer(format, &report, &export)
+}
+
+/// The parts report the parameters ask for, what an export of it holds (`consumption` or
+/// `remaining`) and in which format (the JSON API's and the web back office's).
+pub(crate) async fn parts_of(
+    state: &AppState,
+    mut p: Params,
+) -> Result<(PartsReport, String, Format), ApiError> {
     let period = p.required_period()?;
     let model = p.name("product_model")?;
     let sku = p.name("sku")?;
@@ -271,7 +281,16 @@ pub async fn parts_report(
             Ok::<_, ApiError>(PartsReport::new(period.into(), used, left))
         })
         .await?;
-    respond_with(format, "parts", &report, || match export.as_str() {
+    Ok((report, export, format))
+}
+
+/// Answers a parts report as JSON, or the table `export` names as a file.
+pub(crate) fn parts_answer(
+    format: Format,
+    report: &PartsReport,
+    export: &str,
+) -> Result<Response, ApiError> {
+    respond_with(format, "parts", report, || match export {
         "remaining" => report.remaining_table(),
         _ => report.consumption_table(),
     })

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use onsite_domain::Role;
 use onsite_store::Notice;
-use onsite_store::repo::reference::{RestockLine, StockFilter, stock_table};
+use onsite_store::repo::reference::{Balance, RestockLine, StockFilter, stock_table};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -149,9 +149,21 @@ pub async fn restock(
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
-    mut p: Params,
+    p: Params,
 ) -> Result<Response, ApiError> {
     user.require(OFFICE)?;
+    let (lines, format) = balances(&state, p).await?;
+    let negative = lines.iter().filter(|l| l.negative).count();
+    let body = json!({ "lines": lines, "negative": negative });
+    respond(format, "van-stock", body, || stock_table(&lines))
+}
+
+/// The van stock balances the parameters ask for, and in which format (the JSON API's and
+/// the web back office's).
+pub(crate) async fn balances(
+    state: &AppState,
+    mut p: Params,
+) -> Result<(Vec<Balance>, Format), ApiError> {
     let filter = StockFilter {
         technician: p.take("technician"),
         sku: p.take("sku"),
@@ -166,9 +178,7 @@ pub async fn list(
             Ok::<_, ApiError>(unit.stock_balances(&filter)?)
         })
         .await?;
-    let negative = lines.iter().filter(|l| l.negative).count();
-    let body = json!({ "lines": lines, "negative": negative });
-    respond(format, "van-stock", body, || stock_table(&lines))
+    Ok((lines, format))
 }
 
 /// One technician's van: balances and the latest restocks.

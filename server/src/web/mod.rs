@@ -11,6 +11,7 @@ mod callback;
 mod corrective;
 mod dispatch;
 mod live;
+mod parts;
 mod reports;
 mod review;
 pub(crate) mod session;
@@ -64,6 +65,8 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/reports/service-levels/export",
             get(reports::service_levels_export),
         )
+        .route("/reports/parts", get(parts::page))
+        .route("/reports/parts/export", get(parts::export))
         .route("/callback", get(callback::worklist))
         .route("/callback/{id}", get(callback::form).post(callback::record))
         .route("/corrective", get(corrective::list))

@@ -64,7 +64,7 @@ fn pick(
 }
 
 /// A download is a file: CSV or XLSX.
-fn downloadable(format: Format) -> Result<(), WebError> {
+pub(crate) fn downloadable(format: Format) -> Result<(), WebError> {
     match format {
         Format::Json => Err(super::bad_form("format must be csv or xlsx")),
         Format::Csv | Format::Xlsx => Ok(()),
