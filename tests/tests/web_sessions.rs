@@ -477,3 +477,54 @@ async fn a_job_approved_on_its_page_reaches_the_technicians_device_by_sync() {
         "called"
     );
 }
+
+#[tokio::test]
+async fn routine_survey_rounds_show_their_validity_and_competitors() {
+    let server = TestServer::start().await.unwrap();
+    server.create_user("office", Role::BackOffice).unwrap();
+    let token = server.login("office", "office-pc").await.unwrap();
+    let round = onsite_tests::office::expect(
+        &server,
+        &token,
+        Method::POST,
+        "/v1/surveys/routine",
+        Some(serde_json::json!({"tier": "key", "round": "2026-Q4"})),
+        201,
+    )
+    .await;
+    let id = round["id"].as_str().unwrap().to_string();
+    for (customer, competitor) in [("张三", None), ("李四", Some("海尔"))] {
+        onsite_tests::office::expect(
+            &server,
+            &token,
+            Method::POST,
+            &format!("/v1/surveys/routine/{id}/responses"),
+            Some(serde_json::json!({
+                "customer": customer,
+                "competitor": competitor,
+                "answers": {"overall": 8, "quality": 10},
+            })),
+            201,
+        )
+        .await;
+    }
+    let mut office = Browser::new(&server.url()).unwrap();
+    office.sign_in("office", PASSWORD).await.unwrap();
+    let list = office.get("/surveys").await.unwrap();
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert!(list.body.contains(&format!("/surveys/{id}")));
+    assert!(
+        list.body.contains("样本不足"),
+        "1 form of 100: {}",
+        list.body
+    );
+    let report = office.get(&format!("/surveys/{id}")).await.unwrap();
+    assert_eq!(report.status, 200, "{}", report.body);
+    assert!(report.body.contains("海尔"));
+    assert!(
+        report.body.contains("90.0 %"),
+        "(8 + 10) / 20: {}",
+        report.body
+    );
+    assert_eq!(office.get("/surveys/nope").await.unwrap().status, 404);
+}

@@ -140,9 +140,19 @@ fn bad_round(message: String) -> ApiError {
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
-    mut p: Params,
+    p: Params,
 ) -> Result<Response, ApiError> {
     user.require(OFFICE)?;
+    let (list, format) = survey_list(&state, p).await?;
+    respond_with(format, "routine-surveys", &list, || list.table())
+}
+
+/// The routine survey rounds the parameters ask for, and in which format (the JSON API's
+/// and the web back office's).
+pub(crate) async fn survey_list(
+    state: &AppState,
+    mut p: Params,
+) -> Result<(SurveyList, Format), ApiError> {
     let tier = p.name("tier")?;
     let format = Format::take(&mut p)?;
     p.finish()?;
@@ -153,7 +163,7 @@ pub async fn list(
     let list = SurveyList {
         surveys: rows.iter().map(SurveySummary::from).collect(),
     };
-    respond_with(format, "routine-surveys", &list, || list.table())
+    Ok((list, format))
 }
 
 #[utoipa::path(
@@ -188,14 +198,19 @@ pub async fn report(
     user.require(OFFICE)?;
     let format = Format::take(&mut p)?;
     p.finish()?;
-    let report = state
+    let report = survey_report(&state, id).await?;
+    respond_with(format, "routine-survey", &report, || report.table())
+}
+
+/// One routine survey round's report (the JSON API's and the web back office's).
+pub(crate) async fn survey_report(state: &AppState, id: String) -> Result<RoutineReport, ApiError> {
+    state
         .backend
         .read(move |unit| {
             let survey = unit.routine_survey(&id)?.ok_or_else(|| unknown(&id))?;
             Ok::<_, ApiError>(RoutineReport::build(unit, &survey)?)
         })
-        .await?;
-    respond_with(format, "routine-survey", &report, || report.table())
+        .await
 }
 
 fn unknown(id: &str) -> ApiError {

@@ -4,7 +4,7 @@
 //!
 //! Every page area is a module; handlers parse the form or query, call the same functions
 //! and repositories the JSON routes call, and render. Sessions, CSRF and the security
-//! headers are in [`session`]; the words of the pages in [`text`].
+//! headers are in `session`; the words of the pages in `text`.
 
 mod accounts;
 mod callback;
@@ -15,6 +15,7 @@ mod parts;
 mod reports;
 mod review;
 pub(crate) mod session;
+mod surveys;
 pub(crate) mod text;
 
 use askama::Template;
@@ -39,7 +40,7 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The routes of the back office. Pages behind a session go through
-/// [`session::guard`] (the session, its renewal and the CSRF check); all of them get the
+/// `session::guard` (the session, its renewal and the CSRF check); all of them get the
 /// security headers.
 pub fn router(state: AppState) -> Router<AppState> {
     let signed_in = Router::new()
@@ -69,6 +70,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/reports/parts/export", get(parts::export))
         .route("/callback", get(callback::worklist))
         .route("/callback/{id}", get(callback::form).post(callback::record))
+        .route("/surveys", get(surveys::list))
+        .route("/surveys/{id}", get(surveys::report))
         .route("/corrective", get(corrective::list))
         .route("/corrective/{id}", post(corrective::update))
         .route("/accounts", get(accounts::list).post(accounts::create))

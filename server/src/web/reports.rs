@@ -112,6 +112,17 @@ pub(crate) struct GroupRow {
     pub overall_rate: String,
 }
 
+/// A month of the trend: the survey's and the overall figures, with the survey degree as
+/// a bar (`<progress>`: no inline style, which the CSP refuses).
+pub(crate) struct TrendRow {
+    pub month: String,
+    pub answered: u64,
+    pub degree: String,
+    pub rate: String,
+    pub overall_degree: String,
+    pub bar: String,
+}
+
 pub(crate) struct ItemRow {
     pub label: String,
     pub answered: u64,
@@ -127,6 +138,7 @@ struct Satisfaction {
     period: String,
     total: Vec<Line>,
     groups: Vec<GroupRow>,
+    trend: Vec<TrendRow>,
     items: Vec<ItemRow>,
     lowest: Vec<ItemRow>,
     previous: Option<(String, String, String)>,
@@ -187,6 +199,18 @@ pub async fn satisfaction(
                 rate: pct(g.figures.survey.rate_pct),
                 overall_degree: pct(g.figures.overall.as_ref().map(|o| o.degree_pct)),
                 overall_rate: pct(g.figures.overall.as_ref().map(|o| o.rate_pct)),
+            })
+            .collect(),
+        trend: report
+            .trend
+            .iter()
+            .map(|m| TrendRow {
+                month: m.month.clone(),
+                answered: m.figures.survey.answered,
+                degree: pct(m.figures.survey.degree_pct),
+                rate: pct(m.figures.survey.rate_pct),
+                overall_degree: pct(m.figures.overall.as_ref().map(|o| o.degree_pct)),
+                bar: format!("{:.1}", m.figures.survey.degree_pct.unwrap_or(0.0)),
             })
             .collect(),
         items: report.items.iter().map(item).collect(),
