@@ -235,7 +235,26 @@ test("back office: sign in in Chinese, dispatch, see it live on the board, revie
   assert.equal(readFileSync(file).subarray(0, 2).toString(), "PK", "an XLSX is a zip");
   await shot(page, "satisfaction");
 
+  // The other office pages open, in Chinese, with every text translated.
+  for (const [path, title] of [
+    ["/reports/service-levels", "服务时效"],
+    ["/reports/parts", "配件"],
+    ["/corrective", "纠正措施"],
+    ["/callback", "回访"],
+    ["/surveys", "例行调查"],
+  ]) {
+    const res = await page.goto(base + path);
+    assert.equal(res.status(), 200, path);
+    assert.equal((await page.textContent("h1")).trim(), title, path);
+    assert.doesNotMatch(await page.textContent("main"), /(^|\s)\?(\s|$)/, `${path}: an untranslated text`);
+  }
+  // The dissatisfied answer (4) opened a corrective action, listed with the job.
+  await page.goto(base + "/corrective");
+  await page.waitForSelector(`#actions a[href="/jobs/${job}"]`);
+  await shot(page, "corrective");
+
   // English, kept while browsing.
+  await page.goto(base + "/reports/satisfaction");
   await Promise.all([page.waitForNavigation(), page.click("#lang-switch")]);
   assert.equal(await page.getAttribute("html", "lang"), "en");
   assert.match(await page.textContent("h1"), /Satisfaction/);

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use onsite_domain::Role;
 use onsite_domain::forms::{DEFAULT_TEMPLATE_ITEMS, Level};
 
-use super::review::short_id;
+use super::review::{short_id, technician_names};
 use super::{Chrome, WebError, WebUser, html, page_params, when};
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -54,6 +54,7 @@ pub async fn worklist(
     p.or_insert("month", &month);
     let (sample, _) = callback_sample(&state, p).await?;
     let lang = user.lang;
+    let names = technician_names(&state).await?;
     let calls: Vec<Call> = sample
         .sample
         .into_iter()
@@ -64,7 +65,10 @@ pub async fn worklist(
             phone: c.customer_phone,
             tier: lang.label("tier", &c.customer_tier),
             model: c.product_model,
-            technician: c.technician.unwrap_or_default(),
+            technician: c
+                .technician
+                .map(|t| names.get(&t).cloned().unwrap_or(t))
+                .unwrap_or_default(),
             completed: c.completed_at.map(|t| when(&state, t)).unwrap_or_default(),
             called: c.called,
         })

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use onsite_domain::Role;
 use onsite_store::report::corrective::{Filter, STATUSES};
 
-use super::review::{Choice, choices, short_id};
+use super::review::{Choice, choices, short_id, technician_names};
 use super::{Chrome, WebError, WebForm, WebUser, html, page_params};
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -68,6 +68,7 @@ pub async fn list(
         .format("%Y-%m-%d")
         .to_string();
     let lang = user.lang;
+    let names = technician_names(&state).await?;
     let mut actions: Vec<Action> = rows
         .into_iter()
         .filter(|a| all || a.status != "verified")
@@ -80,7 +81,10 @@ pub async fn list(
             id: a.id,
             job: a.job_id,
             customer: a.customer_name,
-            technician: a.technician.unwrap_or_default(),
+            technician: a
+                .technician
+                .map(|t| names.get(&t).cloned().unwrap_or(t))
+                .unwrap_or_default(),
             owner: a.owner,
             department: a.department,
             due_date: a.due_date,

@@ -100,6 +100,17 @@ pub(crate) async fn technicians(
         .collect())
 }
 
+/// Technicians' names by account id: a report row that names one by id shows the name.
+pub(crate) async fn technician_names(
+    state: &AppState,
+) -> Result<std::collections::HashMap<String, String>, WebError> {
+    Ok(technicians(state, None)
+        .await?
+        .into_iter()
+        .map(|c| (c.value, c.label))
+        .collect())
+}
+
 pub(crate) fn short_id(id: &str) -> String {
     id.chars().take(8).collect()
 }
