@@ -157,7 +157,7 @@ pub(crate) async fn sign_in(
     // disable that came in between refuses it. A refusal is recorded in the same unit, which
     // is committed: the closure's own result says whether the sign-in went through.
     let lifetime = state.config.refresh_token_ttl_secs;
-    let signed_in = state
+    state
         .backend
         .write(move |unit| {
             let current = unit.credentials(&username)?;
@@ -214,8 +214,7 @@ pub(crate) async fn sign_in(
             record(unit, &audit.signed_in(&account))?;
             Ok::<_, ApiError>(Ok((account, refresh)))
         })
-        .await?;
-    signed_in
+        .await?
 }
 
 fn invalid_credentials() -> ApiError {
