@@ -34,16 +34,6 @@ pub(crate) struct Left {
     pub coefficient: String,
 }
 
-pub(crate) struct Stock {
-    pub technician: String,
-    pub sku: String,
-    pub name: String,
-    pub restocked: i64,
-    pub used: i64,
-    pub balance: i64,
-    pub negative: bool,
-}
-
 #[derive(Template)]
 #[template(path = "parts.html")]
 struct Page {
@@ -52,7 +42,7 @@ struct Page {
     period: String,
     used: Vec<Used>,
     left: Vec<Left>,
-    stock: Vec<Stock>,
+    stock: Vec<onsite_store::repo::reference::Balance>,
     negative: usize,
     query: String,
 }
@@ -117,18 +107,7 @@ pub async fn page(
             })
             .collect(),
         negative: lines.iter().filter(|l| l.negative).count(),
-        stock: lines
-            .into_iter()
-            .map(|l| Stock {
-                technician: l.technician_name,
-                sku: l.sku,
-                name: l.name,
-                restocked: l.restocked,
-                used: l.used,
-                balance: l.balance,
-                negative: l.negative,
-            })
-            .collect(),
+        stock: lines,
         query,
     })
 }

@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use onsite_domain::Role;
-use onsite_store::report::satisfaction::{SideFigures, TotalsFigures};
+use onsite_store::report::satisfaction::{ItemFigures, SideFigures, TotalsFigures};
 use onsite_store::report::service_levels::{LevelFigures, MetFigures};
 
 use super::{Chrome, Lang, WebError, WebUser, html, page_params, pct};
@@ -130,6 +130,22 @@ pub(crate) struct ItemRow {
     pub rate: String,
 }
 
+impl ItemRow {
+    /// An item's figures, labelled in the page's language.
+    pub(crate) fn of(lang: Lang, i: &ItemFigures) -> ItemRow {
+        ItemRow {
+            label: match lang {
+                Lang::Zh => i.label_zh.clone(),
+                Lang::En => i.label_en.clone(),
+            }
+            .unwrap_or_else(|| lang.item(&i.item)),
+            answered: i.answered,
+            degree: pct(i.degree_pct),
+            rate: pct(i.rate_pct),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "satisfaction.html")]
 struct Satisfaction {
@@ -173,16 +189,7 @@ pub async fn satisfaction(
     let picked = pick(&state, &user, p, &SATISFACTION_GROUPS)?;
     let (report, _, _) = satisfaction_report(&state, picked.params).await?;
     let lang = user.lang;
-    let item = |i: &onsite_store::report::satisfaction::ItemFigures| ItemRow {
-        label: match lang {
-            Lang::Zh => i.label_zh.clone(),
-            Lang::En => i.label_en.clone(),
-        }
-        .unwrap_or_else(|| lang.item(&i.item)),
-        answered: i.answered,
-        degree: pct(i.degree_pct),
-        rate: pct(i.rate_pct),
-    };
+    let item = |i: &ItemFigures| ItemRow::of(lang, i);
     let page = Satisfaction {
         page: user.chrome(None),
         picker: picked.picker,

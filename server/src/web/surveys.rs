@@ -8,7 +8,8 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use onsite_domain::Role;
 
-use super::{Chrome, Lang, WebError, WebUser, html, page_params, pct};
+use super::reports::ItemRow;
+use super::{Chrome, WebError, WebUser, html, page_params, pct};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::routes::params::Params;
@@ -72,13 +73,6 @@ pub(crate) struct Competitor {
     pub note: String,
 }
 
-pub(crate) struct Item {
-    pub label: String,
-    pub answered: u64,
-    pub degree: String,
-    pub rate: String,
-}
-
 #[derive(Template)]
 #[template(path = "survey.html")]
 struct Report {
@@ -92,7 +86,7 @@ struct Report {
     validity: String,
     degree: String,
     rate: String,
-    items: Vec<Item>,
+    items: Vec<ItemRow>,
     competitors: Vec<Competitor>,
 }
 
@@ -119,20 +113,7 @@ pub async fn report(
         validity: r.validity,
         degree: pct(r.ours.degree_pct),
         rate: pct(r.ours.rate_pct),
-        items: r
-            .items
-            .iter()
-            .map(|i| Item {
-                label: match lang {
-                    Lang::Zh => i.label_zh.clone(),
-                    Lang::En => i.label_en.clone(),
-                }
-                .unwrap_or_else(|| lang.item(&i.item)),
-                answered: i.answered,
-                degree: pct(i.degree_pct),
-                rate: pct(i.rate_pct),
-            })
-            .collect(),
+        items: r.items.iter().map(|i| ItemRow::of(lang, i)).collect(),
         competitors: r
             .competitors
             .into_iter()
