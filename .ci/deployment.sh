@@ -107,17 +107,16 @@ ci_free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Polls /readyz until it answers `ready` (at most 30 s), failing at once if the server died.
+# Waits for the line the server prints once it listens, in its log from line FROM on (at
+# most 30 s; `tail --pid` ends the wait at once if the server dies), then asks /readyz once.
 ci_wait_ready() {
-    local base=$1 log=$2
-    for _ in $(seq 1 300); do
-        if [ "$(curl -fsS "$base/readyz" 2>/dev/null)" = ready ]; then
-            return 0
-        fi
+    local base=$1 log=$2 from=${3:-1}
+    if ! timeout 30 grep -q -m1 "^onsite listening on " \
+        <(tail -n "+$from" -F --pid="$ci_server_pid" "$log" 2>/dev/null); then
         kill -0 "$ci_server_pid" 2>/dev/null || ci_fail "the server exited before it was ready (log: $log)"
-        sleep 0.1
-    done
-    ci_fail "$base/readyz did not answer ready within 30 s"
+        ci_fail "the server did not say it listens within 30 s (log: $log)"
+    fi
+    [ "$(curl -fsS "$base/readyz")" = ready ] || ci_fail "$base/readyz did not answer ready"
 }
 
 # The shell block that follows `<!-- step: NAME -->` in FILE (exactly one such marker).
@@ -177,10 +176,13 @@ ci_start_unit() {
     local command
     command=$(ci_unit_exec deploy/onsite.service "/etc/onsite=>$etc")
     echo "starting: $command"
+    # The log is kept across restarts: this start's lines begin after the ones there now.
+    local from=1
+    [ -f "$ci_work/server.log" ] && from=$(($(wc -l <"$ci_work/server.log") + 1))
     # exec: the background job is the server itself, so SIGTERM reaches it.
     (eval "exec $command") >>"$ci_work/server.log" 2>&1 &
     ci_server_pid=$!
-    ci_wait_ready "$url" "$ci_work/server.log"
+    ci_wait_ready "$url" "$ci_work/server.log" "$from"
 }
 systemctl() {
     case "$*" in
@@ -449,10 +451,11 @@ if [ -z "$ci_docker_why" ]; then
     ci_port=$(ci_free_port)
     ci_cid=$(docker run -d -p "127.0.0.1:$ci_port:8080" "$ci_tag")
     ci_up=""
-    for _ in $(seq 1 300); do
-        [ "$(curl -fsS "http://127.0.0.1:$ci_port/readyz" 2>/dev/null)" = ready ] && { ci_up=yes; break; }
-        sleep 0.1
-    done
+    # The container's first line says it listens (docker logs -f ends if the container does).
+    if timeout 30 grep -q -m1 "^onsite listening on " <(docker logs -f "$ci_cid" 2>&1) &&
+        [ "$(curl -fsS "http://127.0.0.1:$ci_port/readyz")" = ready ]; then
+        ci_up=yes
+    fi
     ci_exit=$(docker stop -t 30 "$ci_cid" >/dev/null && docker inspect -f '{{.State.ExitCode}}' "$ci_cid")
     docker rm "$ci_cid" >/dev/null
     docker rmi "$ci_tag" >/dev/null

@@ -173,69 +173,43 @@ enum ConfigCommand {
     Show(ServeArgs),
 }
 
+impl ServeArgs {
+    /// What the environment and flags of `serve` set.
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            listen: self.listen,
+            timezone: self.timezone.clone(),
+            trusted_proxies: self.trusted_proxies.clone(),
+            connections: self.connections,
+            tls: TlsOverrides {
+                cert: self.tls_cert.clone(),
+                key: self.tls_key.clone(),
+            },
+            tokens: TokenOverrides {
+                access_ttl_secs: self.access_token_ttl,
+                refresh_ttl_days: self.refresh_token_days,
+                jwt_secret_file: self.jwt_secret_file.clone(),
+                jwt_previous_secret_file: self.jwt_previous_secret_file.clone(),
+            },
+            limits: LimitOverrides {
+                max_sync_body_mb: self.max_sync_body_mb,
+                max_json_body_kb: self.max_json_body_kb,
+                sign_ins_per_account_per_minute: self.sign_ins_per_account_per_minute,
+                sign_ins_per_address_per_minute: self.sign_ins_per_address_per_minute,
+            },
+            ..self.data.overrides()
+        }
+    }
+}
+
 impl Command {
     /// What this command's environment and flags set.
     fn overrides(&self) -> Overrides {
         match self {
-            Command::Serve(ServeArgs {
-                listen,
-                data,
-                tls_cert,
-                tls_key,
-                access_token_ttl,
-                refresh_token_days,
-                max_sync_body_mb,
-                max_json_body_kb,
-                sign_ins_per_account_per_minute,
-                sign_ins_per_address_per_minute,
-                connections,
-                trusted_proxies,
-                timezone,
-                jwt_secret_file,
-                jwt_previous_secret_file,
-            })
+            Command::Serve(serve)
             | Command::Config {
-                command:
-                    ConfigCommand::Show(ServeArgs {
-                        listen,
-                        data,
-                        tls_cert,
-                        tls_key,
-                        access_token_ttl,
-                        refresh_token_days,
-                        max_sync_body_mb,
-                        max_json_body_kb,
-                        sign_ins_per_account_per_minute,
-                        sign_ins_per_address_per_minute,
-                        connections,
-                        trusted_proxies,
-                        timezone,
-                        jwt_secret_file,
-                        jwt_previous_secret_file,
-                    }),
-            } => Overrides {
-                listen: *listen,
-                timezone: timezone.clone(),
-                trusted_proxies: trusted_proxies.clone(),
-                connections: *connections,
-                tls: TlsOverrides {
-                    cert: tls_cert.clone(),
-                    key: tls_key.clone(),
-                },
-                tokens: TokenOverrides {
-                    access_ttl_secs: *access_token_ttl,
-                    refresh_ttl_days: *refresh_token_days,
-                    jwt_secret_file: jwt_secret_file.clone(),
-                    jwt_previous_secret_file: jwt_previous_secret_file.clone(),
-                },
-                limits: LimitOverrides {
-                    max_sync_body_mb: *max_sync_body_mb,
-                    max_json_body_kb: *max_json_body_kb,
-                    sign_ins_per_account_per_minute: *sign_ins_per_account_per_minute,
-                    sign_ins_per_address_per_minute: *sign_ins_per_address_per_minute,
-                },
-                ..data.overrides()
-            },
+                command: ConfigCommand::Show(serve),
+            } => serve.overrides(),
             Command::Backup { data, .. }
             | Command::Restore { data, .. }
             | Command::Admin {
